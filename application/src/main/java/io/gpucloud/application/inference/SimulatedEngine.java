@@ -1,0 +1,257 @@
+package io.gpucloud.application.inference;
+
+import io.gpucloud.domain.inference.Cancellation;
+import io.gpucloud.domain.inference.ChatChunk;
+import io.gpucloud.domain.inference.ChatCompletion;
+import io.gpucloud.domain.inference.ChatMessage;
+import io.gpucloud.domain.inference.ChatRequest;
+import io.gpucloud.domain.inference.Choice;
+import io.gpucloud.domain.inference.ChunkChoice;
+import io.gpucloud.domain.inference.ChunkSink;
+import io.gpucloud.domain.inference.EngineException;
+import io.gpucloud.domain.inference.InferenceEngine;
+import io.gpucloud.domain.inference.TokenUsage;
+import io.gpucloud.domain.inference.Tokenizer;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Mimics a GPU: deterministic text for a request (same input, same output), token counts from the
+ * tokenizer, a configurable time to first token and tokens per second. Honours {@code max_tokens}
+ * ({@code finish_reason: length}), {@code n} and {@code stop} ({@code finish_reason: stop}).
+ */
+public final class SimulatedEngine implements InferenceEngine {
+    private static final String[] WORDS = {
+            "the", "model", "answers", "your", "request", "with", "a", "simulated", "reply", "that", "is",
+            "stable", "for", "the", "same", "input", "and", "it", "counts", "tokens", "like", "a", "real",
+            "one", "so", "limits", "and", "usage", "can", "be", "tested", "end", "to", "end", "on", "any",
+            "machine", "without", "a", "GPU", "here", "are", "some", "more", "words", "about", "clouds",
+            "rivers", "light", "time", "numbers", "data", "code", "fast", "small", "good", "new", "old"};
+
+    private final Tokenizer tokenizer;
+    private final Duration timeToFirstToken;
+    private final double tokensPerSecond;
+    private final Clock clock;
+    private final ScheduledExecutorService timer;
+
+    /**
+     * @param tokensPerSecond 0 for as fast as possible
+     */
+    public SimulatedEngine(Tokenizer tokenizer, Duration timeToFirstToken, double tokensPerSecond, Clock clock) {
+        this.tokenizer = tokenizer;
+        this.timeToFirstToken = timeToFirstToken;
+        this.tokensPerSecond = tokensPerSecond;
+        this.clock = clock;
+        this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("simulated-engine").daemon(true).factory());
+    }
+
+    private record Generated(List<String> pieces, String finishReason) {
+        String text() {
+            return String.join("", pieces);
+        }
+    }
+
+    @Override
+    public CompletionStage<ChatCompletion> complete(ChatRequest request) {
+        List<Generated> answers = generateAll(request);
+        List<Choice> choices = new ArrayList<>();
+        long completionTokens = 0;
+        long longest = 0;
+        for (int i = 0; i < answers.size(); i++) {
+            Generated answer = answers.get(i);
+            choices.add(Choice.of(i, answer.text(), answer.finishReason()));
+            int tokens = tokenizer.count(request.model(), answer.text());
+            completionTokens += tokens;
+            longest = Math.max(longest, tokens);
+        }
+        ChatCompletion completion = new ChatCompletion(StreamChatService.newCompletionId(), clock.instant().getEpochSecond(),
+                request.model(), choices, new TokenUsage(tokenizer.countPrompt(request), completionTokens));
+        long delayNanos = timeToFirstToken.toNanos() + nanosFor(longest);
+        if (delayNanos <= 0) {
+            return CompletableFuture.completedFuture(completion);
+        }
+        CompletableFuture<ChatCompletion> done = new CompletableFuture<>();
+        timer.schedule(() -> done.complete(completion), delayNanos, TimeUnit.NANOSECONDS);
+        return done;
+    }
+
+    @Override
+    public Cancellation stream(ChatRequest request, ChunkSink sink) {
+        List<Generated> answers = generateAll(request);
+        long promptTokens = tokenizer.countPrompt(request);
+        List<ChatChunk> chunks = new ArrayList<>();
+        for (int i = 0; i < answers.size(); i++) {
+            chunks.add(ChatChunk.of(ChunkChoice.start(i)));
+            for (String piece : answers.get(i).pieces()) {
+                chunks.add(ChatChunk.of(ChunkChoice.content(i, piece)));
+            }
+            chunks.add(ChatChunk.of(ChunkChoice.finish(i, answers.get(i).finishReason())));
+        }
+        Emission emission = new Emission(request, chunks, promptTokens, sink);
+        if (timeToFirstToken.isZero() && tokensPerSecond <= 0) {
+            timer.execute(emission::emitAll);
+        } else {
+            timer.schedule(emission::emitNext, timeToFirstToken.toNanos(), TimeUnit.NANOSECONDS);
+        }
+        return emission::cancel;
+    }
+
+    @Override
+    public CompletionStage<Void> probe() {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    public void shutdown() {
+        timer.shutdownNow();
+    }
+
+    private long nanosFor(long tokens) {
+        return tokensPerSecond <= 0 ? 0 : (long) (tokens * 1_000_000_000L / tokensPerSecond);
+    }
+
+    /** Sends chunks in order, one per tick when paced; stops on cancel and bills what was sent. */
+    private final class Emission {
+        private final ChatRequest request;
+        private final List<ChatChunk> chunks;
+        private final long promptTokens;
+        private final ChunkSink sink;
+        private final StringBuilder sent = new StringBuilder();
+        private final AtomicBoolean cancelled = new AtomicBoolean();
+        private int next;
+
+        Emission(ChatRequest request, List<ChatChunk> chunks, long promptTokens, ChunkSink sink) {
+            this.request = request;
+            this.chunks = chunks;
+            this.promptTokens = promptTokens;
+            this.sink = sink;
+        }
+
+        void emitAll() {
+            while (next < chunks.size() && !cancelled.get()) {
+                send(chunks.get(next++));
+            }
+            finish();
+        }
+
+        void emitNext() {
+            if (cancelled.get()) {
+                finish();
+                return;
+            }
+            if (next < chunks.size()) {
+                ChatChunk chunk = chunks.get(next++);
+                send(chunk);
+                boolean hasText = chunk.choices().getFirst().content().map(text -> !text.isEmpty()).orElse(false);
+                long pause = hasText ? nanosFor(1) : 0;
+                timer.schedule(this::emitNext, pause, TimeUnit.NANOSECONDS);
+                return;
+            }
+            finish();
+        }
+
+        private void send(ChatChunk chunk) {
+            chunk.choices().getFirst().content().ifPresent(sent::append);
+            sink.chunk(chunk);
+        }
+
+        private void finish() {
+            TokenUsage usage = new TokenUsage(promptTokens, tokenizer.count(request.model(), sent.toString()));
+            if (cancelled.get() && next < chunks.size()) {
+                sink.fail(EngineException.unavailable("cancelled by the client"), usage);
+            } else {
+                sink.complete(usage);
+            }
+        }
+
+        /** Emissions notice the flag before their next chunk and end the sink with what was sent. */
+        void cancel() {
+            cancelled.set(true);
+        }
+    }
+
+    private List<Generated> generateAll(ChatRequest request) {
+        List<Generated> answers = new ArrayList<>(request.n());
+        for (int choice = 0; choice < request.n(); choice++) {
+            answers.add(generate(request, choice));
+        }
+        return answers;
+    }
+
+    private Generated generate(ChatRequest request, int choice) {
+        long seed = fingerprint(request, choice);
+        int wordCount = 12 + (int) Math.floorMod(seed, 37L);
+        int limit = request.maxTokens().orElse(Integer.MAX_VALUE);
+        List<String> pieces = new ArrayList<>();
+        StringBuilder text = new StringBuilder();
+        String finish = "stop";
+        long state = seed;
+        for (int i = 0; i < wordCount; i++) {
+            state = state * 6364136223846793005L + 1442695040888963407L;
+            String word = WORDS[(int) Math.floorMod(state >>> 33, (long) WORDS.length)];
+            String piece = i == 0 ? capitalise(word) : " " + word;
+            if (i == wordCount - 1) {
+                piece += ".";
+            }
+            String candidate = text + piece;
+            int stopAt = firstStop(candidate, request.stop());
+            if (stopAt >= 0) {
+                String kept = candidate.substring(text.length(), Math.max(text.length(), stopAt));
+                if (!kept.isEmpty()) {
+                    pieces.add(kept);
+                }
+                return new Generated(pieces, "stop");
+            }
+            if (limit != Integer.MAX_VALUE && tokenizer.count(request.model(), candidate) > limit) {
+                finish = "length";
+                break;
+            }
+            pieces.add(piece);
+            text.append(piece);
+        }
+        return new Generated(pieces, finish);
+    }
+
+    private static int firstStop(String text, List<String> stops) {
+        int first = -1;
+        for (String stop : stops) {
+            int at = stop.isEmpty() ? -1 : text.indexOf(stop);
+            if (at >= 0 && (first < 0 || at < first)) {
+                first = at;
+            }
+        }
+        return first;
+    }
+
+    private static String capitalise(String word) {
+        return Character.toUpperCase(word.charAt(0)) + word.substring(1);
+    }
+
+    private static long fingerprint(ChatRequest request, int choice) {
+        long hash = 0xcbf29ce484222325L;
+        hash = mix(hash, request.model());
+        for (ChatMessage message : request.messages()) {
+            hash = mix(hash, message.role());
+            hash = mix(hash, message.text());
+        }
+        hash = mix(hash, Long.toString(request.seed().orElse(0)));
+        return mix(hash, Integer.toString(choice));
+    }
+
+    private static long mix(long hash, String value) {
+        for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
+            hash ^= b;
+            hash *= 0x100000001b3L;
+        }
+        return hash ^ 0x9E3779B97F4A7C15L;
+    }
+}
