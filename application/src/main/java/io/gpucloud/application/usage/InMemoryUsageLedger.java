@@ -43,8 +43,12 @@ public final class InMemoryUsageLedger implements UsageLedger {
     @Override
     public synchronized List<HourlyUsage> hourly(Optional<ApiKeyId> key, Instant fromHour, Instant toHour) {
         TreeMap<Instant, long[]> buckets = new TreeMap<>();
-        for (UsageRecord record : matching(key, fromHour, toHour)) {
-            long[] sums = buckets.computeIfAbsent(record.occurredAt().truncatedTo(ChronoUnit.HOURS), hour -> new long[2]);
+        for (UsageRecord record : matching(key, Instant.MIN, Instant.MAX)) {
+            Instant hour = record.occurredAt().truncatedTo(ChronoUnit.HOURS);
+            if (hour.isBefore(fromHour) || !hour.isBefore(toHour)) {
+                continue; // a bucket belongs to the range by its start, as the database's roll-up rows do
+            }
+            long[] sums = buckets.computeIfAbsent(hour, ignored -> new long[2]);
             sums[0]++;
             sums[1] += record.totalTokens();
         }

@@ -1,0 +1,158 @@
+package io.gpucloud.adapters.persistence.usage;
+
+import io.gpucloud.adapters.persistence.database.Database;
+import io.gpucloud.domain.apikey.ApiKeyId;
+import io.gpucloud.domain.usage.HourlyUsage;
+import io.gpucloud.domain.usage.UsageLedger;
+import io.gpucloud.domain.usage.UsageRecord;
+import io.gpucloud.domain.usage.UsageSummary;
+
+import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The usage ledger in PostgreSQL. {@link #append} writes a whole batch in one transaction: one multi-row
+ * insert of the events ({@code ON CONFLICT (request_id) DO NOTHING RETURNING} the new ones), one upsert of
+ * the hourly roll-up for those, one update of their keys' {@code usage_count}/{@code last_used_at}; nothing
+ * row by row. Reads come from the roll-up; only the partial hours at the ends of a summary read events.
+ * Blocking; failures throw {@link io.gpucloud.domain.UnavailableException} and leave nothing written.
+ */
+public final class JdbiUsageLedger implements UsageLedger {
+    private final Database database;
+
+    public JdbiUsageLedger(Database database) {
+        this.database = database;
+    }
+
+    private record HourOfKey(UUID keyId, Instant hour) {
+    }
+
+    @Override
+    public int append(Collection<UsageRecord> batch) {
+        Map<String, UsageRecord> firstPerRequest = new LinkedHashMap<>();
+        for (UsageRecord record : batch) {
+            firstPerRequest.putIfAbsent(record.requestId().value(), record);
+        }
+        if (firstPerRequest.isEmpty()) {
+            return 0;
+        }
+        int size = firstPerRequest.size();
+        List<String> requestIds = new ArrayList<>(size);
+        List<UUID> keyIds = new ArrayList<>(size);
+        List<String> models = new ArrayList<>(size);
+        List<Long> promptTokens = new ArrayList<>(size);
+        List<Long> completionTokens = new ArrayList<>(size);
+        List<Long> latencies = new ArrayList<>(size);
+        List<String> statuses = new ArrayList<>(size);
+        List<String> occurredAt = new ArrayList<>(size);
+        for (UsageRecord record : firstPerRequest.values()) {
+            requestIds.add(record.requestId().value());
+            keyIds.add(record.keyId().value());
+            models.add(record.model());
+            promptTokens.add(record.promptTokens());
+            completionTokens.add(record.completionTokens());
+            latencies.add(record.latencyMillis());
+            statuses.add(record.status().wireName());
+            occurredAt.add(record.occurredAt().toString());
+        }
+        return database.inTransaction(handle -> {
+            UsageSql sql = handle.attach(UsageSql.class);
+            List<UsageSql.NewEvent> added = sql.insertEvents(requestIds, keyIds, models, promptTokens,
+                    completionTokens, latencies, statuses, occurredAt);
+            if (added.isEmpty()) {
+                return 0;
+            }
+            addToHours(sql, added);
+            addToKeys(sql, added);
+            return added.size();
+        });
+    }
+
+    private static void addToHours(UsageSql sql, List<UsageSql.NewEvent> added) {
+        Map<HourOfKey, long[]> sums = new HashMap<>();
+        for (UsageSql.NewEvent event : added) {
+            long[] sum = sums.computeIfAbsent(
+                    new HourOfKey(event.keyId(), event.occurredAt().truncatedTo(ChronoUnit.HOURS)), ignored -> new long[3]);
+            sum[0]++;
+            sum[1] += event.tokens();
+            sum[2] += event.latencyMs();
+        }
+        List<UUID> keyIds = new ArrayList<>();
+        List<String> hours = new ArrayList<>();
+        List<Long> requests = new ArrayList<>();
+        List<Long> tokens = new ArrayList<>();
+        List<Long> latencies = new ArrayList<>();
+        sums.forEach((hourOfKey, sum) -> {
+            keyIds.add(hourOfKey.keyId());
+            hours.add(hourOfKey.hour().toString());
+            requests.add(sum[0]);
+            tokens.add(sum[1]);
+            latencies.add(sum[2]);
+        });
+        sql.addToHours(keyIds, hours, requests, tokens, latencies);
+    }
+
+    private static void addToKeys(UsageSql sql, List<UsageSql.NewEvent> added) {
+        Map<UUID, Long> uses = new HashMap<>();
+        Map<UUID, Instant> lastUse = new HashMap<>();
+        for (UsageSql.NewEvent event : added) {
+            uses.merge(event.keyId(), 1L, Long::sum);
+            lastUse.merge(event.keyId(), event.occurredAt(), (a, b) -> a.isAfter(b) ? a : b);
+        }
+        List<UUID> keyIds = new ArrayList<>(uses.keySet());
+        sql.lockKeys(keyIds);
+        sql.addToKeys(keyIds, keyIds.stream().map(uses::get).toList(),
+                keyIds.stream().map(id -> lastUse.get(id).toString()).toList());
+    }
+
+    @Override
+    public List<HourlyUsage> hourly(Optional<ApiKeyId> key, Instant fromHour, Instant toHour) {
+        List<UsageSql.Hour> hours = database.withHandle(handle -> {
+            UsageSql sql = handle.attach(UsageSql.class);
+            return key.isPresent()
+                    ? sql.hoursOfKey(key.get().value(), fromHour, toHour)
+                    : sql.hoursOfAllKeys(fromHour, toHour);
+        });
+        return hours.stream().map(hour -> new HourlyUsage(hour.hour(), hour.requests(), hour.tokens())).toList();
+    }
+
+    @Override
+    public UsageSummary summary(Optional<ApiKeyId> key, Instant from, Instant to) {
+        if (!from.isBefore(to)) {
+            return UsageSummary.empty();
+        }
+        Instant firstWholeHour = from.truncatedTo(ChronoUnit.HOURS).equals(from)
+                ? from : from.truncatedTo(ChronoUnit.HOURS).plus(1, ChronoUnit.HOURS);
+        Instant endOfWholeHours = to.truncatedTo(ChronoUnit.HOURS);
+        boolean wholeHours = firstWholeHour.isBefore(endOfWholeHours);
+        Instant hoursFrom = wholeHours ? firstWholeHour : from;
+        Instant hoursTo = wholeHours ? endOfWholeHours : from;
+        Instant headTo = wholeHours ? firstWholeHour : to;
+        Instant tailFrom = wholeHours ? endOfWholeHours : to;
+        UsageSql.Totals totals = database.withHandle(handle -> {
+            UsageSql sql = handle.attach(UsageSql.class);
+            return key.isPresent()
+                    ? sql.totalsOfKey(key.get().value(), hoursFrom, hoursTo, from, headTo, tailFrom, to)
+                    : sql.totalsOfAllKeys(hoursFrom, hoursTo, from, headTo, tailFrom, to);
+        });
+        return totals.requests() == 0 ? UsageSummary.empty()
+                : new UsageSummary(totals.requests(), totals.tokens(), (double) totals.latencyMs() / totals.requests());
+    }
+
+    @Override
+    public long tokensUsed(ApiKeyId key, YearMonth month) {
+        Instant from = month.atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        Instant to = month.plusMonths(1).atDay(1).atStartOfDay().toInstant(ZoneOffset.UTC);
+        return database.withHandle(handle -> handle.attach(UsageSql.class).tokensOfKey(key.value(), from, to));
+    }
+}

@@ -1,0 +1,132 @@
+package io.gpucloud.adapters.persistence.usage;
+
+import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
+import org.jdbi.v3.sqlobject.customizer.Bind;
+import org.jdbi.v3.sqlobject.statement.SqlQuery;
+import org.jdbi.v3.sqlobject.statement.SqlUpdate;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Batches travel as one array per column ({@code unnest}): one statement and one plan whatever the batch
+ * size, no limit on bound parameters. Rows are written in key order so that concurrent flushes lock
+ * events, then hourly rows, then keys always in the same order and cannot deadlock.
+ */
+@RegisterConstructorMapper(UsageSql.NewEvent.class)
+@RegisterConstructorMapper(UsageSql.Hour.class)
+@RegisterConstructorMapper(UsageSql.Totals.class)
+interface UsageSql {
+
+    /** A row {@link #insertEvents} wrote (a request id not stored before). */
+    record NewEvent(UUID keyId, Instant occurredAt, long tokens, long latencyMs) {
+    }
+
+    record Hour(Instant hour, long requests, long tokens) {
+    }
+
+    record Totals(long requests, long tokens, long latencyMs) {
+    }
+
+    @SqlQuery("""
+            INSERT INTO usage_events (request_id, key_id, model, prompt_tokens, completion_tokens, latency_ms, status,
+                                      occurred_at)
+            SELECT * FROM unnest(:requestIds::text[], :keyIds::uuid[], :models::text[], :promptTokens::bigint[],
+                                 :completionTokens::bigint[], :latencies::bigint[], :statuses::text[],
+                                 :occurredAt::timestamptz[])
+            ORDER BY 1
+            ON CONFLICT (request_id) DO NOTHING
+            RETURNING key_id, occurred_at, prompt_tokens + completion_tokens AS tokens, latency_ms
+            """)
+    List<NewEvent> insertEvents(@Bind("requestIds") List<String> requestIds, @Bind("keyIds") List<UUID> keyIds,
+                                @Bind("models") List<String> models, @Bind("promptTokens") List<Long> promptTokens,
+                                @Bind("completionTokens") List<Long> completionTokens,
+                                @Bind("latencies") List<Long> latencies, @Bind("statuses") List<String> statuses,
+                                @Bind("occurredAt") List<String> occurredAt);
+
+    @SqlUpdate("""
+            INSERT INTO usage_hourly (key_id, hour, request_count, token_count, latency_ms_sum)
+            SELECT * FROM unnest(:keyIds::uuid[], :hours::timestamptz[], :requests::bigint[], :tokens::bigint[],
+                                 :latencies::bigint[])
+            ORDER BY 1, 2
+            ON CONFLICT (key_id, hour) DO UPDATE SET
+                request_count  = usage_hourly.request_count + excluded.request_count,
+                token_count    = usage_hourly.token_count + excluded.token_count,
+                latency_ms_sum = usage_hourly.latency_ms_sum + excluded.latency_ms_sum
+            """)
+    void addToHours(@Bind("keyIds") List<UUID> keyIds, @Bind("hours") List<String> hours,
+                    @Bind("requests") List<Long> requests, @Bind("tokens") List<Long> tokens,
+                    @Bind("latencies") List<Long> latencies);
+
+    @SqlQuery("SELECT id FROM api_keys WHERE id = ANY(:keyIds::uuid[]) ORDER BY id FOR UPDATE")
+    List<UUID> lockKeys(@Bind("keyIds") List<UUID> keyIds);
+
+    @SqlUpdate("""
+            UPDATE api_keys AS k
+               SET usage_count = k.usage_count + u.uses,
+                   last_used_at = greatest(k.last_used_at, u.last_used)
+              FROM unnest(:keyIds::uuid[], :uses::bigint[], :lastUsed::timestamptz[]) AS u (id, uses, last_used)
+             WHERE k.id = u.id
+            """)
+    void addToKeys(@Bind("keyIds") List<UUID> keyIds, @Bind("uses") List<Long> uses,
+                   @Bind("lastUsed") List<String> lastUsed);
+
+    @SqlQuery("""
+            SELECT hour, request_count AS requests, token_count AS tokens
+              FROM usage_hourly
+             WHERE key_id = :keyId AND hour >= :from AND hour < :to
+             ORDER BY hour
+            """)
+    List<Hour> hoursOfKey(@Bind("keyId") UUID keyId, @Bind("from") Instant from, @Bind("to") Instant to);
+
+    @SqlQuery("""
+            SELECT hour, sum(request_count)::bigint AS requests, sum(token_count)::bigint AS tokens
+              FROM usage_hourly
+             WHERE hour >= :from AND hour < :to
+             GROUP BY hour
+             ORDER BY hour
+            """)
+    List<Hour> hoursOfAllKeys(@Bind("from") Instant from, @Bind("to") Instant to);
+
+    /** Whole hours from the roll-up, the partial hours at either end from the events. */
+    @SqlQuery("""
+            SELECT coalesce(sum(requests), 0)::bigint AS requests, coalesce(sum(tokens), 0)::bigint AS tokens,
+                   coalesce(sum(latency), 0)::bigint AS latency_ms
+              FROM (SELECT request_count AS requests, token_count AS tokens, latency_ms_sum AS latency
+                      FROM usage_hourly
+                     WHERE key_id = :keyId AND hour >= :hoursFrom AND hour < :hoursTo
+                    UNION ALL
+                    SELECT 1, prompt_tokens + completion_tokens, latency_ms
+                      FROM usage_events
+                     WHERE key_id = :keyId
+                       AND ((occurred_at >= :headFrom AND occurred_at < :headTo)
+                            OR (occurred_at >= :tailFrom AND occurred_at < :tailTo))) AS usage
+            """)
+    Totals totalsOfKey(@Bind("keyId") UUID keyId, @Bind("hoursFrom") Instant hoursFrom, @Bind("hoursTo") Instant hoursTo,
+                       @Bind("headFrom") Instant headFrom, @Bind("headTo") Instant headTo,
+                       @Bind("tailFrom") Instant tailFrom, @Bind("tailTo") Instant tailTo);
+
+    @SqlQuery("""
+            SELECT coalesce(sum(requests), 0)::bigint AS requests, coalesce(sum(tokens), 0)::bigint AS tokens,
+                   coalesce(sum(latency), 0)::bigint AS latency_ms
+              FROM (SELECT request_count AS requests, token_count AS tokens, latency_ms_sum AS latency
+                      FROM usage_hourly
+                     WHERE hour >= :hoursFrom AND hour < :hoursTo
+                    UNION ALL
+                    SELECT 1, prompt_tokens + completion_tokens, latency_ms
+                      FROM usage_events
+                     WHERE (occurred_at >= :headFrom AND occurred_at < :headTo)
+                        OR (occurred_at >= :tailFrom AND occurred_at < :tailTo)) AS usage
+            """)
+    Totals totalsOfAllKeys(@Bind("hoursFrom") Instant hoursFrom, @Bind("hoursTo") Instant hoursTo,
+                           @Bind("headFrom") Instant headFrom, @Bind("headTo") Instant headTo,
+                           @Bind("tailFrom") Instant tailFrom, @Bind("tailTo") Instant tailTo);
+
+    @SqlQuery("""
+            SELECT coalesce(sum(token_count), 0)::bigint
+              FROM usage_hourly
+             WHERE key_id = :keyId AND hour >= :from AND hour < :to
+            """)
+    long tokensOfKey(@Bind("keyId") UUID keyId, @Bind("from") Instant from, @Bind("to") Instant to);
+}
