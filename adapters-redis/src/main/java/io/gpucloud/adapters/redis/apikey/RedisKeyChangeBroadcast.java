@@ -1,0 +1,131 @@
+package io.gpucloud.adapters.redis.apikey;
+
+import io.gpucloud.adapters.redis.RedisConnection;
+import io.gpucloud.domain.apikey.KeyChangeBroadcast;
+import io.gpucloud.domain.apikey.KeyChangeListener;
+import io.gpucloud.domain.apikey.KeyHash;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Key changes over Redis pub/sub, channel {@code <prefix>keys:changed}, payload the key hash in hex.
+ * Listeners on this instance are told directly when it publishes (so it never depends on Redis to
+ * drop its own cached copy), and again when the message comes back, which is harmless. Subscribes
+ * on a connection of its own, opened in the background; Lettuce renews the subscription after a
+ * reconnect. Messages published while this instance was disconnected are lost: the key cache's
+ * time to live bounds that.
+ */
+public final class RedisKeyChangeBroadcast implements KeyChangeBroadcast, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RedisKeyChangeBroadcast.class);
+    private static final long RESUBSCRIBE_DELAY_MILLIS = 1_000;
+
+    private final RedisConnection redis;
+    private final String channel;
+    private final List<KeyChangeListener> listeners = new CopyOnWriteArrayList<>();
+    private final CompletableFuture<Void> subscribed = new CompletableFuture<>();
+    private final CompletionStage<StatefulRedisPubSubConnection<String, String>> pubSub;
+    private final LongAdder received = new LongAdder();
+    private final LongAdder failedPublishes = new LongAdder();
+    private volatile boolean closed;
+
+    public RedisKeyChangeBroadcast(RedisConnection redis) {
+        this.redis = redis;
+        this.channel = redis.key("keys", "changed");
+        this.pubSub = redis.openPubSub();
+        pubSub.thenAccept(connection -> {
+            connection.addListener(new RedisPubSubAdapter<>() {
+                @Override
+                public void message(String from, String payload) {
+                    if (channel.equals(from)) {
+                        onMessage(payload);
+                    }
+                }
+            });
+            subscribe(connection);
+        });
+    }
+
+    /** Tells this instance's listeners at once, then every other instance through Redis; never throws. */
+    @Override
+    public void publish(KeyHash hash) {
+        deliver(hash);
+        redis.run(commands -> commands.publish(channel, hash.hex())).whenComplete((receivers, failure) -> {
+            if (failure != null) {
+                failedPublishes.increment();
+                LOG.warn("Could not broadcast a key change to other instances ({}); their caches expire it later",
+                        RedisConnection.unwrap(failure).toString());
+            }
+        });
+    }
+
+    @Override
+    public void subscribe(KeyChangeListener listener) {
+        listeners.add(listener);
+    }
+
+    /** Completes once the channel is subscribed the first time (for start-up checks and tests). */
+    public CompletionStage<Void> subscribed() {
+        return subscribed;
+    }
+
+    /** Key changes received from Redis, own ones included. */
+    public long received() {
+        return received.sum();
+    }
+
+    /** Publications Redis did not take. */
+    public long failedPublishes() {
+        return failedPublishes.sum();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        pubSub.thenAccept(StatefulRedisPubSubConnection::closeAsync);
+    }
+
+    private void subscribe(StatefulRedisPubSubConnection<String, String> connection) {
+        if (closed) {
+            return;
+        }
+        connection.async().subscribe(channel).whenComplete((ignored, failure) -> {
+            if (failure == null) {
+                subscribed.complete(null);
+                return;
+            }
+            LOG.warn("Could not subscribe to {} ({}); retrying", channel, RedisConnection.unwrap(failure).toString());
+            CompletableFuture.delayedExecutor(RESUBSCRIBE_DELAY_MILLIS, TimeUnit.MILLISECONDS).execute(() -> subscribe(connection));
+        });
+    }
+
+    private void onMessage(String payload) {
+        KeyHash hash;
+        try {
+            hash = new KeyHash(payload);
+        } catch (IllegalArgumentException malformed) {
+            LOG.warn("Ignored a malformed key change message on {}", channel);
+            return;
+        }
+        received.increment();
+        deliver(hash);
+    }
+
+    private void deliver(KeyHash hash) {
+        for (KeyChangeListener listener : listeners) {
+            try {
+                listener.keyChanged(hash);
+            } catch (RuntimeException failure) {
+                LOG.error("A key change listener failed", failure);
+            }
+        }
+    }
+}
