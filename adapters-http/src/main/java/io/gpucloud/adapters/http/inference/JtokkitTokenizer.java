@@ -1,0 +1,58 @@
+package io.gpucloud.adapters.http.inference;
+
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingRegistry;
+import com.knuddels.jtokkit.api.EncodingType;
+import io.gpucloud.domain.inference.Tokenizer;
+
+import java.util.Locale;
+
+/**
+ * Counts tokens with OpenAI's real encodings (jtokkit): {@code o200k_base} for the GPT-4o family
+ * and the o-series and later models, {@code cl100k_base} for everything else (GPT-4, GPT-3.5 and,
+ * as an approximation, open models such as Llama or Mistral). Special-token text such as
+ * {@code <|endoftext|>} in a prompt counts as ordinary text. The encodings are loaded once per
+ * process; instances are immutable and thread-safe.
+ */
+public final class JtokkitTokenizer implements Tokenizer {
+
+    private static final class Loaded {
+        static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
+        static final Encoding O200K = REGISTRY.getEncoding(EncodingType.O200K_BASE);
+        static final Encoding CL100K = REGISTRY.getEncoding(EncodingType.CL100K_BASE);
+    }
+
+    private static final String[] O200K_FAMILIES = {"gpt-4o", "chatgpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4"};
+
+    /** Loads both encodings now (about a second, once per process), so the first request does not pay for it. */
+    public JtokkitTokenizer() {
+        Loaded.O200K.getName();
+        Loaded.CL100K.getName();
+    }
+
+    @Override
+    public int count(String model, String text) {
+        if (text == null || text.isEmpty()) {
+            return 0;
+        }
+        return encodingFor(model).countTokensOrdinary(text);
+    }
+
+    static Encoding encodingFor(String model) {
+        String name = model == null ? "" : model.toLowerCase(Locale.ROOT);
+        int slash = name.lastIndexOf('/');
+        String bare = slash >= 0 ? name.substring(slash + 1) : name;
+        for (String family : O200K_FAMILIES) {
+            if (bare.startsWith(family)) {
+                return Loaded.O200K;
+            }
+        }
+        return Loaded.CL100K;
+    }
+
+    /** The encoding's name for a model, e.g. {@code o200k_base}. */
+    public static String encodingName(String model) {
+        return encodingFor(model).getName();
+    }
+}

@@ -1,0 +1,249 @@
+package io.gpucloud.adapters.http.inference;
+
+import io.gpucloud.adapters.http.observability.Metrics;
+import io.gpucloud.adapters.http.wire.ApiError;
+import io.gpucloud.adapters.http.wire.ErrorMapper;
+import io.gpucloud.adapters.http.wire.RequestContext;
+import io.gpucloud.adapters.http.wire.Responses;
+import io.gpucloud.application.inference.ChatRejection;
+import io.gpucloud.application.inference.StreamChatUseCase;
+import io.gpucloud.domain.inference.Cancellation;
+import io.gpucloud.domain.inference.ChatChunk;
+import io.gpucloud.domain.inference.ChunkChoice;
+import io.gpucloud.domain.inference.ChunkSink;
+import io.gpucloud.domain.inference.EngineException;
+import io.gpucloud.domain.inference.TokenUsage;
+import io.undertow.server.HttpServerExchange;
+import io.undertow.util.Headers;
+import io.undertow.util.HttpString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.IoUtils;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One streamed chat completion, from the engine's sink to the client's socket.
+ *
+ * <p>Engine callbacks (any thread, sequential) render their event and hand it to the exchange's IO
+ * thread, which owns all other state. The response is committed with the first event, so an engine
+ * failure before any token is an ordinary HTTP error; after that it is a {@code data: {"error":…}}
+ * event and {@code data: [DONE]}. A client that goes away cancels the engine, which ends the sink
+ * with what was sent (and the use case bills that).
+ */
+final class SseStream implements ChunkSink {
+    private static final Logger LOG = LoggerFactory.getLogger(SseStream.class);
+    private static final HttpString NO_PROXY_BUFFERING = new HttpString("X-Accel-Buffering");
+    /** How long a cancelled engine may take to report what it consumed before the exchange is closed anyway. */
+    private static final long CANCEL_GRACE_MILLIS = 2_000;
+
+    private final HttpServerExchange exchange;
+    private final StreamChatUseCase.Opened opened;
+    private final ChatJson.StreamHeader header;
+    private final RequestContext context;
+    private final Metrics metrics;
+    /** Engine side, guarded by this: choices whose first delta has gone out. */
+    private final BitSet startedChoices = new BitSet();
+    /** Work for the IO thread, in the order the engine produced it. */
+    private final Queue<Runnable> pending = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+
+    // IO thread only from here on.
+    private SseWriter writer;
+    private Cancellation cancellation = () -> { };
+    private boolean engineDone;
+    private boolean clientGone;
+    private boolean closed;
+
+    SseStream(HttpServerExchange exchange, StreamChatUseCase.Opened opened, boolean includeUsage, RequestContext context,
+              Metrics metrics) {
+        this.exchange = exchange;
+        this.opened = opened;
+        this.header = new ChatJson.StreamHeader(opened.completionId(), opened.created(), opened.model(), includeUsage);
+        this.context = context;
+        this.metrics = metrics;
+    }
+
+    /** Starts the engine. IO thread; the connection is known to be open. */
+    void start() {
+        metrics.streamOpened();
+        context.hold();
+        ConnectionWatch.watch(exchange.getConnection(), this::clientGone);
+        try {
+            cancellation = opened.stream().start(this);
+        } catch (RuntimeException notStarted) {
+            close();
+            throw notStarted;
+        }
+    }
+
+    @Override
+    public void chunk(ChatChunk chunk) {
+        byte[] event;
+        synchronized (this) {
+            event = ChatJson.chunkEvent(header, withRoles(chunk));
+        }
+        onIoThread(() -> send(event));
+    }
+
+    @Override
+    public void complete(TokenUsage usage) {
+        byte[] tail = header.includeUsage() ? ChatJson.concat(ChatJson.usageEvent(header, usage), ChatJson.DONE) : ChatJson.DONE;
+        onIoThread(() -> completed(usage, tail));
+    }
+
+    @Override
+    public void fail(EngineException error, TokenUsage usageSoFar) {
+        onIoThread(() -> failed(error, usageSoFar));
+    }
+
+    /** The first delta of every choice names the assistant, whatever the engine sent. */
+    private ChatChunk withRoles(ChatChunk chunk) {
+        List<ChunkChoice> choices = null;
+        for (int i = 0; i < chunk.choices().size(); i++) {
+            ChunkChoice choice = chunk.choices().get(i);
+            if (startedChoices.get(choice.index())) {
+                continue;
+            }
+            startedChoices.set(choice.index());
+            if (choice.role().isEmpty()) {
+                if (choices == null) {
+                    choices = new ArrayList<>(chunk.choices());
+                }
+                choices.set(i, new ChunkChoice(choice.index(), Optional.of("assistant"), choice.content(),
+                        choice.finishReason(), choice.delta()));
+            }
+        }
+        return choices == null ? chunk : new ChatChunk(choices);
+    }
+
+    private void send(byte[] event) {
+        if (clientGone || closed) {
+            return;
+        }
+        commit();
+        writer.write(event);
+    }
+
+    /** Runs the IO-thread work queued by the engine's callbacks, in order, then sends what it wrote at once. */
+    private void runPending() {
+        scheduled.set(false);
+        for (Runnable task = pending.poll(); task != null; task = pending.poll()) {
+            try {
+                task.run();
+            } catch (RuntimeException unexpected) {
+                LOG.error("stream of request {} failed", context.requestId(), unexpected);
+                IoUtils.safeClose(exchange.getConnection());
+                close();
+            }
+        }
+        if (writer != null && !closed) {
+            writer.drain();
+        }
+    }
+
+    private void completed(TokenUsage usage, byte[] tail) {
+        engineDone = true;
+        context.tokens(usage.promptTokens(), usage.completionTokens());
+        if (clientGone || closed) {
+            close();
+            return;
+        }
+        commit();
+        writer.write(tail);
+        writer.end();
+        close();
+    }
+
+    private void failed(EngineException error, TokenUsage usageSoFar) {
+        engineDone = true;
+        context.tokens(usageSoFar.promptTokens(), usageSoFar.completionTokens());
+        if (clientGone || closed) {
+            close();
+            return;
+        }
+        ApiError answer = ErrorMapper.map(new ChatRejection.EngineFailed(error));
+        context.note("engine_" + error.kind().name().toLowerCase(Locale.ROOT));
+        if (writer == null) {
+            Responses.error(exchange, answer);
+        } else {
+            writer.write(ChatJson.concat(ChatJson.errorEvent(answer), ChatJson.DONE));
+            writer.end();
+        }
+        close();
+    }
+
+    /** Sends the status and headers (the rate-limit headers were set before the stream opened). */
+    private void commit() {
+        if (writer != null) {
+            return;
+        }
+        exchange.setStatusCode(200);
+        exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-cache");
+        exchange.getResponseHeaders().put(NO_PROXY_BUFFERING, "no");
+        writer = new SseWriter(exchange, this::clientGone);
+    }
+
+    /** The connection closed or stopped taking data before the end: stop the engine, which reports what was sent. */
+    private void clientGone() {
+        if (clientGone || closed) {
+            return;
+        }
+        clientGone = true;
+        context.note("client_disconnected");
+        IoUtils.safeClose(exchange.getConnection());
+        try {
+            cancellation.cancel();
+        } catch (RuntimeException broken) {
+            LOG.warn("cancelling the engine of request {} failed", context.requestId(), broken);
+        }
+        if (engineDone) {
+            close();
+            return;
+        }
+        try {
+            exchange.getIoThread().executeAfter(this::close, CANCEL_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException ioThreadGone) {
+            close();
+        }
+    }
+
+    private void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        ConnectionWatch.unwatch(exchange.getConnection());
+        metrics.streamClosed(clientGone);
+        if (clientGone || !exchange.getConnection().isOpen()) {
+            exchange.endExchange();
+        }
+        context.release();
+    }
+
+    /**
+     * Hands work to the IO thread. Chunks that arrive together (a fast engine, a burst from an
+     * upstream) share one IO-thread task and one write.
+     */
+    private void onIoThread(Runnable task) {
+        pending.add(task);
+        if (!scheduled.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            exchange.getIoThread().execute(this::runPending);
+        } catch (RejectedExecutionException serverStopped) {
+            LOG.debug("server stopped while streaming request {}", context.requestId());
+        }
+    }
+}

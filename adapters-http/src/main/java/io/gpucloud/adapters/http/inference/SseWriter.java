@@ -1,0 +1,102 @@
+package io.gpucloud.adapters.http.inference;
+
+import io.undertow.server.HttpServerExchange;
+import org.xnio.channels.StreamSinkChannel;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+
+/**
+ * Writes server-sent events to the response channel without blocking: {@link #write} queues,
+ * {@link #drain} sends everything queued in one gathering write and flushes, so tokens reach the
+ * client as they come and a burst costs one syscall. Events wait while the socket is full and go
+ * out when it is writable again. IO thread only. A client that does not read (more than
+ * {@value #MAX_QUEUED_BYTES} bytes waiting) counts as gone.
+ */
+final class SseWriter {
+    static final long MAX_QUEUED_BYTES = 4L * 1024 * 1024;
+
+    private final HttpServerExchange exchange;
+    private final StreamSinkChannel channel;
+    private final Runnable onBroken;
+    private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
+    private long queuedBytes;
+    private boolean waitingForSocket;
+    private boolean ending;
+    private boolean broken;
+
+    /** Commits the status and headers set so far. */
+    SseWriter(HttpServerExchange exchange, Runnable onBroken) {
+        this.exchange = exchange;
+        this.channel = exchange.getResponseChannel();
+        this.onBroken = onBroken;
+    }
+
+    /** Queues an event; it goes out with the next {@link #drain}. */
+    void write(byte[] event) {
+        if (broken || ending) {
+            return;
+        }
+        queue.add(ByteBuffer.wrap(event));
+        queuedBytes += event.length;
+        if (queuedBytes > MAX_QUEUED_BYTES) {
+            breakOff();
+        }
+    }
+
+    /** Ends the response once everything queued is written. */
+    void end() {
+        if (broken || ending) {
+            return;
+        }
+        ending = true;
+        drain();
+    }
+
+    /** Sends what is queued, as far as the socket takes it (the rest when it is writable again). */
+    void drain() {
+        if (waitingForSocket || broken) {
+            return;
+        }
+        try {
+            while (!queue.isEmpty()) {
+                ByteBuffer[] batch = queue.toArray(ByteBuffer[]::new);
+                channel.write(batch, 0, batch.length);
+                while (!queue.isEmpty() && !queue.peek().hasRemaining()) {
+                    queuedBytes -= queue.poll().capacity();
+                }
+                if (!queue.isEmpty()) {
+                    awaitWritable();
+                    return;
+                }
+            }
+            if (!channel.flush()) {
+                awaitWritable();
+                return;
+            }
+            if (ending) {
+                exchange.endExchange();
+            }
+        } catch (IOException clientGone) {
+            breakOff();
+        }
+    }
+
+    private void awaitWritable() {
+        waitingForSocket = true;
+        channel.getWriteSetter().set(writable -> {
+            writable.suspendWrites();
+            waitingForSocket = false;
+            drain();
+        });
+        channel.resumeWrites();
+    }
+
+    private void breakOff() {
+        broken = true;
+        queue.clear();
+        queuedBytes = 0;
+        onBroken.run();
+    }
+}
