@@ -54,17 +54,22 @@ public final class RedisKeyChangeBroadcast implements KeyChangeBroadcast, AutoCl
         });
     }
 
-    /** Tells this instance's listeners at once, then every other instance through Redis; never throws. */
+    /**
+     * Tells this instance's listeners at once, then every other instance through Redis, and waits
+     * (at most the command timeout) until Redis has handed the message to the subscribers, so a
+     * revocation is in force everywhere before the caller answers. Never throws. Callers are on
+     * virtual threads or the CLI, never an IO thread.
+     */
     @Override
     public void publish(KeyHash hash) {
         deliver(hash);
-        redis.run(commands -> commands.publish(channel, hash.hex())).whenComplete((receivers, failure) -> {
-            if (failure != null) {
-                failedPublishes.increment();
-                LOG.warn("Could not broadcast a key change to other instances ({}); their caches expire it later",
-                        RedisConnection.unwrap(failure).toString());
-            }
-        });
+        try {
+            redis.run(commands -> commands.publish(channel, hash.hex())).toCompletableFuture().join();
+        } catch (RuntimeException failure) {
+            failedPublishes.increment();
+            LOG.warn("Could not broadcast a key change to other instances ({}); their caches expire it later",
+                    RedisConnection.unwrap(failure).toString());
+        }
     }
 
     @Override

@@ -1,0 +1,35 @@
+# syntax=docker/dockerfile:1
+# Build context: the repository root. The same image serves the API (default), a GPU worker
+# (command override: worker) and migrations (command override: migrate).
+
+FROM eclipse-temurin:25-jdk AS build
+WORKDIR /src
+# Poms first, so the dependency layer is cached until a pom changes.
+COPY .mvn/ .mvn/
+COPY mvnw pom.xml ./
+COPY domain/pom.xml domain/
+COPY application/pom.xml application/
+COPY adapters-http/pom.xml adapters-http/
+COPY adapters-persistence/pom.xml adapters-persistence/
+COPY adapters-redis/pom.xml adapters-redis/
+COPY bootstrap/pom.xml bootstrap/
+COPY cli/pom.xml cli/
+RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q dependency:go-offline -DexcludeReactor=true || true
+COPY . .
+RUN --mount=type=cache,target=/root/.m2 ./mvnw -B -q package -DskipTests && cp cli/target/gpucloud.jar /gpucloud.jar
+
+FROM eclipse-temurin:25-jre
+RUN groupadd --system --gid 10001 gpucloud \
+ && useradd --system --uid 10001 --gid gpucloud --home-dir /app --shell /usr/sbin/nologin gpucloud \
+ && mkdir -p /app/data && chown -R gpucloud:gpucloud /app
+WORKDIR /app
+COPY --from=build /gpucloud.jar /app/gpucloud.jar
+USER gpucloud
+ENV PORT=4000 \
+    GPUCLOUD_DATA_DIR=/app/data \
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError"
+EXPOSE 4000
+HEALTHCHECK --interval=15s --timeout=5s --start-period=40s --retries=3 \
+  CMD ["java", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-jar", "/app/gpucloud.jar", "healthcheck"]
+ENTRYPOINT ["java", "-jar", "/app/gpucloud.jar"]
+CMD ["serve"]
