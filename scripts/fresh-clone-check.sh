@@ -7,6 +7,8 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
+# Started as root, the embedded PostgreSQL runs as nobody, who must be able to enter the folder.
+chmod 755 "$work"
 port="${FRESH_CLONE_PORT:-4999}"
 server_pid=""
 cleanup() {
@@ -34,7 +36,7 @@ PORT="$port" bash -c "$run_command" > "$work/server.log" 2>&1 &
 server_pid=$!
 
 built=""
-for _ in $(seq 1 1200); do  # 10 minutes at most, the build included
+for _ in $(seq 1 600); do  # 5 minutes at most, the build included
   if ! kill -0 "$server_pid" 2>/dev/null; then
     echo "fresh-clone: the server exited early:" >&2; cat "$work/server.log" >&2; exit 1
   fi
