@@ -51,7 +51,7 @@ done
 ready=$(date +%s%N)
 echo "fresh-clone: /health 200 $(( (ready - built) / 1000000 )) ms after the server started listening (build and JVM start excluded; embedded PostgreSQL's first start included)"
 
-admin="$(grep -o 'gca-[0-9a-f]\{64\}' "$work/server.log" | head -1)"
+admin="$(grep -m1 -o 'gca-[0-9a-f]\{64\}' "$work/server.log" || true)"
 [ -n "$admin" ] || { echo "fresh-clone: no admin token was printed" >&2; cat "$work/server.log" >&2; exit 1; }
 
 base="http://127.0.0.1:$port"
