@@ -179,6 +179,18 @@ public final class RedisConnection implements HealthProbe, AutoCloseable {
         return opened;
     }
 
+    /**
+     * Opens a separate connection for blocking commands ({@code XREAD BLOCK}, {@code XREADGROUP
+     * BLOCK}), which must never run on the shared one, retrying in the background until it
+     * succeeds. Its owner sets its timeout above the longest block and closes it; it also closes
+     * with this one.
+     */
+    public CompletionStage<StatefulRedisConnection<String, String>> openBlocking() {
+        CompletableFuture<StatefulRedisConnection<String, String>> opened = new CompletableFuture<>();
+        connectWithRetry(() -> client.connectAsync(StringCodec.UTF8, uri), opened, 0);
+        return opened;
+    }
+
     /** A key or channel name: the prefix, then the parts joined by {@code :}, e.g. {@code gpucloud:quota:<id>:requests}. */
     public String key(String... parts) {
         return settings.keyPrefix() + String.join(":", parts);
