@@ -1,0 +1,227 @@
+package io.gpucloud.adapters.http.upstream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.BadRequestException;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import io.gpucloud.domain.usage.UsageRecord;
+import io.gpucloud.domain.usage.UsageStatus;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Clients through the real HTTP API to fake upstreams, each behind a deployment: public model
+ * names, pass-through of what the gateway does not know, streaming as it happens, the upstream's
+ * errors as OpenAI errors, the official OpenAI Java client.
+ */
+class UpstreamGatewayIT {
+    private static final FakeUpstream normal = FakeUpstream.start();
+    private static final FakeUpstream slow = FakeUpstream.start().behave(FakeUpstream.Behaviour.SLOW);
+    private static final FakeUpstream echo = FakeUpstream.start().behave(FakeUpstream.Behaviour.ECHO);
+    private static final FakeUpstream refusing = FakeUpstream.start().behave(FakeUpstream.Behaviour.STATUS);
+    private static final FakeUpstream dropping = FakeUpstream.start().behave(FakeUpstream.Behaviour.DROP_MID_STREAM);
+    private static final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static Gateway gateway;
+    private static String key;
+
+    @BeforeAll
+    static void start() {
+        slow.chunkDelay = Duration.ofMillis(150);
+        refusing.status = 400;
+        refusing.errorBody = "{\"error\":{\"message\":\"'logit_bias' is not supported by this model\",\"type\":\"BadRequestError\","
+                + "\"param\":\"logit_bias\",\"code\":400}}";
+        gateway = new Gateway(OpenAiUpstreamEngineIT.FAST.withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(5),
+                Duration.ofSeconds(5)), Duration.ofSeconds(10));
+        gateway.deploy("normal", "llama-3-8b", Optional.of("meta-llama/Meta-Llama-3-8B-Instruct"), normal.base());
+        gateway.deploy("slow", "slow-llama", Optional.empty(), slow.base());
+        gateway.deploy("echo", "echo-model", Optional.of("upstream/echo-7b"), echo.base());
+        gateway.deploy("refusing", "picky-model", Optional.empty(), refusing.base());
+        gateway.deploy("dropping", "dropping-model", Optional.empty(), dropping.base());
+        key = gateway.newKey();
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+        for (FakeUpstream upstream : List.of(normal, slow, echo, refusing, dropping)) {
+            upstream.close();
+        }
+    }
+
+    private static HttpRequest.Builder post(String json) {
+        return HttpRequest.newBuilder(gateway.base().resolve("/v1/chat/completions")).timeout(Duration.ofSeconds(15))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+    }
+
+    private static HttpResponse<String> send(String json) throws Exception {
+        return http.send(post(json).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(String text) throws IOException {
+        return FakeUpstream.JSON.readTree(text);
+    }
+
+    private static String chat(String model, boolean stream) {
+        return "{\"model\":\"" + model + "\"," + (stream ? "\"stream\":true," : "")
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}";
+    }
+
+    @Test
+    void models_listTheRunningDeployments() throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(gateway.base().resolve("/v1/models"))
+                .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString());
+
+        List<String> ids = new ArrayList<>();
+        json(response.body()).path("data").forEach(model -> ids.add(model.path("id").asText()));
+        assertEquals(List.of("llama-3-8b", "slow-llama", "echo-model", "picky-model", "dropping-model"), ids);
+    }
+
+    @Test
+    void completion_isTheUpstreamsAnswer_underThePublicName_meteredWithTheUpstreamsUsage() throws Exception {
+        HttpResponse<String> response = send(chat("llama-3-8b", false));
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode body = json(response.body());
+        assertEquals("llama-3-8b", body.path("model").asText());
+        assertEquals(FakeUpstream.TEXT, body.path("choices").path(0).path("message").path("content").asText());
+        assertEquals("lookup", body.path("choices").path(0).path("message").path("tool_calls").path(0).path("function")
+                .path("name").asText(), "extra message fields come through");
+        assertEquals(11, body.path("usage").path("prompt_tokens").asInt());
+        assertEquals("meta-llama/Meta-Llama-3-8B-Instruct", normal.lastBody().path("model").asText());
+        UsageRecord metered = gateway.usage.stream().filter(record -> record.model().equals("llama-3-8b"))
+                .reduce((first, second) -> second).orElseThrow();
+        assertEquals(11, metered.promptTokens());
+        assertEquals(5, metered.completionTokens());
+        assertEquals(UsageStatus.COMPLETED, metered.status());
+    }
+
+    @Test
+    void fieldsTheGatewayDoesNotKnow_reachTheUpstreamUntouched_withTheModelMapped() throws Exception {
+        String request = """
+                {"model":"echo-model","messages":[{"role":"user","content":"What is the weather?","name":"ada"}],
+                 "tools":[{"type":"function","function":{"name":"weather","parameters":{"type":"object",
+                   "properties":{"city":{"type":"string"}},"required":["city"]}}}],
+                 "tool_choice":{"type":"function","function":{"name":"weather"}},
+                 "response_format":{"type":"json_schema","json_schema":{"name":"w","schema":{"type":"object"}}},
+                 "logprobs":true,"top_logprobs":3,"parallel_tool_calls":false,"repetition_penalty":1.1,
+                 "max_completion_tokens":50}""";
+
+        HttpResponse<String> response = send(request);
+
+        assertEquals(200, response.statusCode(), response.body());
+        JsonNode received = json(json(response.body()).path("choices").path(0).path("message").path("content").asText());
+        JsonNode sent = json(request);
+        assertEquals("upstream/echo-7b", received.path("model").asText());
+        for (String field : List.of("tools", "tool_choice", "response_format", "logprobs", "top_logprobs",
+                "parallel_tool_calls", "repetition_penalty")) {
+            assertEquals(sent.get(field), received.get(field), field);
+        }
+        assertEquals(sent.path("messages"), received.path("messages"));
+        assertEquals(50, received.path("max_tokens").asInt());
+    }
+
+    @Test
+    void stream_reachesTheClientChunkByChunk_theFirstLongBeforeTheEnd() throws Exception {
+        long started = System.nanoTime();
+        HttpResponse<Stream<String>> response = http.send(post(chat("slow-llama", true)).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        assertEquals(200, response.statusCode());
+        List<Long> arrivals = new ArrayList<>();
+        List<String> events = new ArrayList<>();
+        for (Iterator<String> lines = response.body().iterator(); lines.hasNext(); ) {
+            String line = lines.next();
+            if (line.startsWith("data: ")) {
+                arrivals.add(System.nanoTime() - started);
+                events.add(line);
+            }
+        }
+
+        assertEquals("data: [DONE]", events.getLast());
+        long first = arrivals.getFirst();
+        long last = arrivals.getLast();
+        assertTrue(last > Duration.ofMillis(900).toNanos(), "the upstream streams for ~1 s: " + last / 1_000_000 + " ms");
+        assertTrue(first < last - Duration.ofMillis(700).toNanos(),
+                "first event at " + first / 1_000_000 + " ms, last at " + last / 1_000_000 + " ms");
+        String text = events.stream().filter(line -> !line.equals("data: [DONE]")).map(line -> {
+            try {
+                return json(line.substring(6)).path("choices").path(0).path("delta").path("content").asText("");
+            } catch (IOException e) {
+                throw new AssertionError(e);
+            }
+        }).collect(Collectors.joining());
+        assertEquals(FakeUpstream.TEXT, text);
+    }
+
+    @Test
+    void upstreamRefusal_reachesTheClientAsAnOpenAiError_withTheUpstreamsStatusAndMessage() throws Exception {
+        for (boolean stream : List.of(false, true)) {
+            HttpResponse<String> response = send(chat("picky-model", stream));
+
+            assertEquals(400, response.statusCode(), response.body());
+            JsonNode error = json(response.body()).path("error");
+            assertEquals("'logit_bias' is not supported by this model", error.path("message").asText());
+            assertEquals("invalid_request_error", error.path("type").asText());
+            assertTrue(error.has("param") && error.has("code"));
+        }
+    }
+
+    @Test
+    void upstreamDroppingMidStream_endsTheStreamWithAnErrorEvent_thenDone() throws Exception {
+        HttpResponse<String> response = send(chat("dropping-model", true));
+
+        assertEquals(200, response.statusCode());
+        List<String> events = response.body().lines().filter(line -> line.startsWith("data: ")).toList();
+        assertEquals("data: [DONE]", events.getLast());
+        JsonNode error = json(events.get(events.size() - 2).substring(6)).path("error");
+        assertEquals("engine_unavailable", error.path("code").asText());
+        assertTrue(events.size() >= 4, "the chunks before the drop came through: " + events);
+    }
+
+    @Test
+    void officialOpenAiClient_streamsThroughTheGateway() {
+        OpenAIClient client = OpenAIOkHttpClient.builder().apiKey(key).baseUrl(gateway.base().resolve("/v1").toString())
+                .maxRetries(0).timeout(Duration.ofSeconds(15)).build();
+        ChatCompletionCreateParams request = ChatCompletionCreateParams.builder().model("slow-llama")
+                .addUserMessage("Say hello").streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
+                .putAdditionalBodyProperty("top_k", JsonValue.from(40)).build();
+
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(request)) {
+            List<ChatCompletionChunk> chunks = stream.stream().toList();
+            chunks.forEach(ChatCompletionChunk::validate);
+            String text = chunks.stream().flatMap(chunk -> chunk.choices().stream())
+                    .map(choice -> choice.delta().content().orElse("")).collect(Collectors.joining());
+            assertEquals(FakeUpstream.TEXT, text);
+            assertEquals("slow-llama", chunks.getFirst().model());
+            assertTrue(chunks.getLast().choices().isEmpty());
+            assertEquals(5, chunks.getLast().usage().orElseThrow().completionTokens());
+        }
+        assertEquals(40, slow.lastBody().path("top_k").asInt());
+
+        BadRequestException refused = assertThrows(BadRequestException.class, () -> client.chat().completions()
+                .create(ChatCompletionCreateParams.builder().model("picky-model").addUserMessage("hi").build()));
+        assertTrue(refused.getMessage().contains("'logit_bias' is not supported by this model"), refused.getMessage());
+    }
+}
