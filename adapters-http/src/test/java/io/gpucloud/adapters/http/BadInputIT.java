@@ -217,7 +217,7 @@ class BadInputIT {
     @Test
     void unknownPath_is404Json() {
         assertError(server.http.get("/v1/nothing-here", key), 404, "invalid_request_error", "unknown_url");
-        assertError(server.http.get("/", null), 404, "invalid_request_error", "unknown_url");
+        assertError(server.http.get("/nothing-here", null), 404, "invalid_request_error", "unknown_url");
     }
 
     @Test
