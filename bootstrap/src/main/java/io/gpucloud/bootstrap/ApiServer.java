@@ -98,5 +98,6 @@ public final class ApiServer {
                 () -> platform.redisQuota().map(gate -> gate.fallbacks()).orElse(0L));
         metrics.counter("gpucloud_quota_refused_unavailable_total", "Requests refused because Redis was down (QUOTA_WHEN_REDIS_DOWN=refuse)",
                 () -> platform.redisQuota().map(gate -> gate.refusedUnavailable()).orElse(0L));
+        platform.queue().ifPresent(queue -> queue.registerMetrics(metrics));
     }
 }

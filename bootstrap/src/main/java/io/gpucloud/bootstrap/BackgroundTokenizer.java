@@ -1,6 +1,7 @@
 package io.gpucloud.bootstrap;
 
 import io.gpucloud.adapters.http.inference.JtokkitTokenizer;
+import io.gpucloud.domain.inference.ChatRequest;
 import io.gpucloud.domain.inference.Tokenizer;
 
 import java.util.concurrent.CompletableFuture;
@@ -25,5 +26,11 @@ final class BackgroundTokenizer implements Tokenizer {
     @Override
     public int count(String model, String text) {
         return loaded.join().count(model, text);
+    }
+
+    /** Delegated whole: the loaded tokenizer remembers the last prompt it counted (see JtokkitTokenizer). */
+    @Override
+    public int countPrompt(ChatRequest request) {
+        return loaded.join().countPrompt(request);
     }
 }

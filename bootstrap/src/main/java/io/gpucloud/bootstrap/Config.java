@@ -37,7 +37,8 @@ public record Config(
         QuotaFallback quotaWhenRedisDown,
         int usageBufferCapacity,
         Duration usageFlushInterval,
-        Duration keyCacheTtl) {
+        Duration keyCacheTtl,
+        QueueConfig queue) {
 
     public enum InferenceEngineChoice { SIMULATED, OPENAI, QUEUE }
 
@@ -83,7 +84,12 @@ public record Config(
                 read.choice("QUOTA_WHEN_REDIS_DOWN", QuotaFallback.class, QuotaFallback.LOCAL),
                 (int) read.number("USAGE_BUFFER_CAPACITY", 100_000, 100, 10_000_000),
                 Duration.ofMillis(read.number("USAGE_FLUSH_INTERVAL_MS", 250, 10, 60_000)),
-                Duration.ofSeconds(read.number("KEY_CACHE_TTL_SECONDS", 30, 0, 86_400)));
+                Duration.ofSeconds(read.number("KEY_CACHE_TTL_SECONDS", 30, 0, 86_400)),
+                new QueueConfig((int) read.number("QUEUE_MAX_DEPTH", 1_000, 1, 10_000_000),
+                        Duration.ofSeconds(read.number("QUEUE_RETRY_AFTER_SECONDS", 2, 1, 3_600)),
+                        Duration.ofSeconds(read.number("QUEUE_JOB_TIMEOUT_SECONDS", 300, 1, 86_400)),
+                        Duration.ofMillis(read.number("QUEUE_LEASE_MS", 15_000, 100, 3_600_000)),
+                        (int) read.number("QUEUE_MAX_ATTEMPTS", 3, 1, 100)));
     }
 
     /** Reads and checks single variables; empty or blank counts as unset. */

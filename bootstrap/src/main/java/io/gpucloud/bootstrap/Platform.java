@@ -23,13 +23,15 @@ import io.gpucloud.application.apikey.LocalKeyChangeBroadcast;
 import io.gpucloud.application.apikey.RevokeKeyService;
 import io.gpucloud.application.apikey.RevokeKeyUseCase;
 import io.gpucloud.application.deployment.CreateDeploymentService;
+import io.gpucloud.application.deployment.CreateDeploymentUseCase;
 import io.gpucloud.application.deployment.DeleteDeploymentService;
+import io.gpucloud.application.deployment.DeleteDeploymentUseCase;
 import io.gpucloud.application.deployment.ListDeploymentsService;
+import io.gpucloud.application.deployment.ListDeploymentsUseCase;
 import io.gpucloud.application.health.CheckHealthService;
 import io.gpucloud.application.inference.CompleteChatService;
 import io.gpucloud.application.inference.ListModelsService;
 import io.gpucloud.application.inference.SimulatedEngine;
-import io.gpucloud.application.inference.StaticModelCatalog;
 import io.gpucloud.application.inference.StreamChatService;
 import io.gpucloud.application.quota.BudgetSource;
 import io.gpucloud.application.quota.InProcessQuotaGate;
@@ -78,6 +80,8 @@ public final class Platform implements AutoCloseable {
     private QuotaGate quota;
     private BatchingUsageRecorder usage;
     private SimulatedEngine simulated;
+    private EngineWiring engines;
+    private QueueWiring queue;
     private LettuceQuotaGate redisQuota;
 
     private Platform(Config config, boolean retryDatabase) {
@@ -153,7 +157,10 @@ public final class Platform implements AutoCloseable {
     public UseCases httpUseCases() {
         Tokenizer tokenizer = new BackgroundTokenizer();
         simulated = new SimulatedEngine(tokenizer, config.simulatedTimeToFirstToken(), config.simulatedTokensPerSecond(), clock);
-        ModelCatalog catalog = catalog(config, simulated);
+        queue = QueueWiring.forApi(config, redis, tokenizer, clock);
+        engines = new EngineWiring(config, System::getenv, tokenizer, simulated, queue::engine, deployments.proxy(), clock);
+        engines.start();
+        ModelCatalog catalog = engines.catalog();
         BudgetSource budgets = BudgetSource.of(ledger.proxy());
         if (redis.isPresent()) {
             QuotaWhenRedisDown policy = config.quotaWhenRedisDown() == Config.QuotaFallback.REFUSE
@@ -166,7 +173,7 @@ public final class Platform implements AutoCloseable {
         usage = new BatchingUsageRecorder(ledger.proxy(), config.usageBufferCapacity(), USAGE_BATCH_SIZE,
                 config.usageFlushInterval()).start();
         List<HealthProbe> probes = List.of(database, redis.<HealthProbe>map(r -> r).orElse(disabled("redis")));
-        Runnable deploymentsChanged = () -> { };
+        Runnable deploymentsChanged = engines::deploymentsChanged;
         return new UseCases(
                 new CheckHealthService(probes, database::ready),
                 adminTokenService,
@@ -181,15 +188,8 @@ public final class Platform implements AutoCloseable {
                 new DeleteDeploymentService(deployments.proxy(), deploymentsChanged),
                 new ListModelsService(catalog),
                 new CompleteChatService(catalog, quota, tokenizer, usage, clock),
-                new StreamChatService(catalog, quota, tokenizer, usage, clock));
-    }
-
-    private static ModelCatalog catalog(Config config, SimulatedEngine simulated) {
-        return switch (config.inferenceEngine()) {
-            case SIMULATED -> new StaticModelCatalog(StaticModelCatalog.DEFAULT_MODELS, "gpucloud", simulated);
-            case OPENAI, QUEUE -> throw new ConfigException("INFERENCE_ENGINE",
-                    config.inferenceEngine().name().toLowerCase() + " is not available in this build yet; use simulated");
-        };
+                new StreamChatService(catalog, quota, tokenizer, usage, clock),
+                queue.listWorkers());
     }
 
     private static HealthProbe disabled(String service) {
@@ -223,6 +223,20 @@ public final class Platform implements AutoCloseable {
         return new RevokeKeyService(keys.proxy(), broadcast, clock);
     }
 
+    /** For the CLI: a running server's monitor picks the new deployment up within a pass (~2 s). */
+    public CreateDeploymentUseCase createDeployment() {
+        return new CreateDeploymentService(deployments.proxy(), () -> { }, clock);
+    }
+
+    public ListDeploymentsUseCase listDeployments() {
+        return new ListDeploymentsService(deployments.proxy());
+    }
+
+    /** For the CLI: running servers drop the deployment at their monitor's next pass (~2 s). */
+    public DeleteDeploymentUseCase deleteDeployment() {
+        return new DeleteDeploymentService(deployments.proxy(), () -> { });
+    }
+
     /** Applies pending migrations now (the CLI's {@code migrate}); blocking. */
     public int migrate() {
         return database.database().orElseThrow(() -> new IllegalStateException("the database is not connected")).migrate();
@@ -244,6 +258,11 @@ public final class Platform implements AutoCloseable {
         return Optional.ofNullable(redisQuota);
     }
 
+    /** The queue engine's wiring (GPU workers), once {@link #httpUseCases} built it. */
+    public Optional<QueueWiring> queue() {
+        return Optional.ofNullable(queue);
+    }
+
     /** Writes buffered usage (retrying until {@code deadline}), then closes Redis and the database. */
     public void close(Duration deadline) {
         if (usage != null) {
@@ -251,6 +270,12 @@ public final class Platform implements AutoCloseable {
             if (usage.pending() > 0) {
                 LOG.error("{} usage records could not be written before shutdown", usage.pending());
             }
+        }
+        if (engines != null) {
+            engines.close();
+        }
+        if (queue != null) {
+            queue.close();
         }
         if (simulated != null) {
             simulated.shutdown();

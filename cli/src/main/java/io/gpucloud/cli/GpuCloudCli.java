@@ -17,8 +17,8 @@ import java.util.function.Supplier;
  */
 @Command(name = "gpucloud", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "GPU Cloud API: an OpenAI-compatible inference platform.",
-        subcommands = {ServeCommand.class, MigrateCommand.class, KeysCommand.class, HealthcheckCommand.class,
-                CommandLine.HelpCommand.class})
+        subcommands = {ServeCommand.class, MigrateCommand.class, KeysCommand.class, DeploymentsCommand.class, HealthcheckCommand.class,
+                WorkerCommand.class, WorkersCommand.class, CommandLine.HelpCommand.class})
 public final class GpuCloudCli implements Runnable {
     public static final int OK = 0;
     public static final int FAILURE = 1;

@@ -55,7 +55,7 @@ class ArchitectureTest {
 
     static List<ArchRule> frameworksStayInTheirAdapter(String root) {
         return List.of(
-                onlyIn(root, "adapters.http", "io.undertow..", "com.fasterxml.jackson..", "com.knuddels.."),
+                onlyIn(root, "adapters.http", "io.undertow..", "com.fasterxml.jackson..", "com.knuddels..", "org.eclipse.jetty.."),
                 onlyIn(root, "adapters.persistence", "org.jdbi..", "org.flywaydb..", "com.zaxxer..", "org.postgresql..", "io.zonky.."),
                 onlyIn(root, "adapters.redis", "io.lettuce.."),
                 onlyIn(root, "cli", "picocli.."));

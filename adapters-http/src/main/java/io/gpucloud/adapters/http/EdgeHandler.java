@@ -41,11 +41,19 @@ final class EdgeHandler implements HttpHandler {
         this.next = next;
     }
 
+    /**
+     * An API key ({@code sk-…}) or a generated admin token ({@code gca-…}) sent as a request id by mistake: not
+     * echoed or logged (the access log must never hold a secret), a fresh id is used instead.
+     */
+    static boolean looksLikeASecret(String requestId) {
+        return requestId.regionMatches(true, 0, "sk-", 0, 3) || requestId.regionMatches(true, 0, "gca-", 0, 4);
+    }
+
     @Override
     public void handleRequest(HttpServerExchange exchange) throws Exception {
         String incoming = exchange.getRequestHeaders().getFirst(X_REQUEST_ID);
         RequestId meteringId = newRequestId();
-        String requestId = RequestId.isWellFormed(incoming) ? incoming : meteringId.value();
+        String requestId = RequestId.isWellFormed(incoming) && !looksLikeASecret(incoming) ? incoming : meteringId.value();
         RequestContext context = new RequestContext(requestId, meteringId, System.nanoTime());
         exchange.putAttachment(RequestContext.KEY, context);
         exchange.getResponseHeaders().put(X_REQUEST_ID, requestId);

@@ -36,6 +36,10 @@ public final class HttpApi {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
     /** How long cut-off streams get to cancel their engines and report what they consumed. */
     private static final Duration CUT_OFF_WAIT = Duration.ofSeconds(3);
+    /** The whole header block of a request; larger is a 400 before any handler runs. */
+    static final int MAX_HEADER_BYTES = 32 * 1024;
+    /** Header fields per request; more is a 400 before any handler runs. */
+    static final int MAX_HEADERS = 100;
 
     private final HttpServerConfig config;
     private final Metrics metrics;
@@ -62,7 +66,7 @@ public final class HttpApi {
         this.blocking = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("http-blocking-", 0).factory());
         HttpHandler routes = Routes.of(useCases, config, blocking, metrics, Objects.requireNonNull(clock, "clock"));
         this.graceful = new GracefulShutdownHandler(new GuardHandler(new CorsHandler(config.corsOrigins(),
-                new RequestLimitsHandler(config.maxBodyBytes(), new HttpContinueReadHandler(routes)))));
+                new RequestLimitsHandler(config.maxBodyBytes(), config.readTimeout(), new HttpContinueReadHandler(routes)))));
         this.edge = new EdgeHandler(new AccessLog(metrics), metrics, graceful);
         this.undertow = Undertow.builder()
                 .addHttpListener(config.port(), config.host())
@@ -71,8 +75,16 @@ public final class HttpApi {
                 .setWorkerThreads(2)
                 // A backstop above the handlers' own limit: it bounds how much of a refused body is drained.
                 .setServerOption(UndertowOptions.MAX_ENTITY_SIZE, 2 * config.maxBodyBytes())
-                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, 30_000)
+                // Slow clients (slowloris, slow bodies): the request line and headers must arrive within the read
+                // timeout (REQUEST_PARSE_TIMEOUT, counted from the request's first byte, not reset by each byte), and
+                // the body within the read timeout again (RequestLimitsHandler); an idle keep-alive connection is
+                // closed after NO_REQUEST_TIMEOUT. A header block over MAX_HEADER_SIZE or with more than MAX_HEADERS
+                // fields is a 400 from Undertow's parser before any handler runs (the Authorization header has its own
+                // 8 KiB limit, 431, in RequestLimitsHandler).
+                .setServerOption(UndertowOptions.REQUEST_PARSE_TIMEOUT, (int) config.readTimeout().toMillis())
                 .setServerOption(UndertowOptions.NO_REQUEST_TIMEOUT, 120_000)
+                .setServerOption(UndertowOptions.MAX_HEADER_SIZE, MAX_HEADER_BYTES)
+                .setServerOption(UndertowOptions.MAX_HEADERS, MAX_HEADERS)
                 .setServerOption(UndertowOptions.ALWAYS_SET_DATE, true)
                 .setHandler(edge)
                 .build();

@@ -14,7 +14,9 @@ import io.gpucloud.application.inference.CompleteChatUseCase;
 import io.gpucloud.application.inference.ListModelsUseCase;
 import io.gpucloud.application.inference.StreamChatUseCase;
 import io.gpucloud.application.usage.GetUsageMetricsUseCase;
+import io.gpucloud.application.worker.ListWorkersUseCase;
 
+import java.util.List;
 import java.util.Objects;
 
 /** Every driving port the HTTP API calls; built by the composition root. */
@@ -32,7 +34,8 @@ public record UseCases(
         DeleteDeploymentUseCase deleteDeployment,
         ListModelsUseCase listModels,
         CompleteChatUseCase completeChat,
-        StreamChatUseCase streamChat) {
+        StreamChatUseCase streamChat,
+        ListWorkersUseCase listWorkers) {
 
     public UseCases {
         Objects.requireNonNull(checkHealth, "checkHealth");
@@ -49,5 +52,16 @@ public record UseCases(
         Objects.requireNonNull(listModels, "listModels");
         Objects.requireNonNull(completeChat, "completeChat");
         Objects.requireNonNull(streamChat, "streamChat");
+        Objects.requireNonNull(listWorkers, "listWorkers");
+    }
+
+    /** Without GPU workers to show (embedding, tests): {@code GET /api/workers} lists none. */
+    public UseCases(CheckHealthUseCase checkHealth, AuthenticateAdminUseCase authenticateAdmin,
+                    AuthenticateKeyUseCase authenticateKey, IssueKeyUseCase issueKey, ListKeysUseCase listKeys, GetKeyUseCase getKey,
+                    RevokeKeyUseCase revokeKey, GetUsageMetricsUseCase usageMetrics, CreateDeploymentUseCase createDeployment,
+                    ListDeploymentsUseCase listDeployments, DeleteDeploymentUseCase deleteDeployment, ListModelsUseCase listModels,
+                    CompleteChatUseCase completeChat, StreamChatUseCase streamChat) {
+        this(checkHealth, authenticateAdmin, authenticateKey, issueKey, listKeys, getKey, revokeKey, usageMetrics, createDeployment,
+                listDeployments, deleteDeployment, listModels, completeChat, streamChat, List::of);
     }
 }

@@ -55,9 +55,10 @@ public final class SimulatedEngine implements InferenceEngine {
         this.timer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("simulated-engine").daemon(true).factory());
     }
 
-    private record Generated(List<String> pieces, String finishReason) {
-        String text() {
-            return String.join("", pieces);
+    /** One choice's answer; {@code tokens} is its token count when generating it counted exactly that text, else -1. */
+    private record Generated(List<String> pieces, String text, String finishReason, int tokens) {
+        Generated(List<String> pieces, String finishReason) {
+            this(pieces, String.join("", pieces), finishReason, -1);
         }
     }
 
@@ -70,7 +71,7 @@ public final class SimulatedEngine implements InferenceEngine {
         for (int i = 0; i < answers.size(); i++) {
             Generated answer = answers.get(i);
             choices.add(Choice.of(i, answer.text(), answer.finishReason()));
-            int tokens = tokenizer.count(request.model(), answer.text());
+            int tokens = answer.tokens() >= 0 ? answer.tokens() : tokenizer.count(request.model(), answer.text());
             completionTokens += tokens;
             longest = Math.max(longest, tokens);
         }
@@ -187,13 +188,28 @@ public final class SimulatedEngine implements InferenceEngine {
         return answers;
     }
 
+    /**
+     * The deterministic answer: {@code 12..48} words drawn from the request's fingerprint, cut before the first stop
+     * sequence ({@code finish_reason: stop}) or before the first word that would take the text over {@code max_tokens}
+     * ({@code finish_reason: length}), whichever comes first.
+     *
+     * <p>Costs a handful of tokenizer calls, not one per word: a stop sequence is looked for only where it can newly
+     * appear (the text before the new word held none), and the word that crosses {@code max_tokens} is found by
+     * bisection over the prefixes, which relies on a text's token count never falling when words are appended (true of
+     * BPE tokenizers on these space-led words, and of every {@link Tokenizer} here).
+     */
     private Generated generate(ChatRequest request, int choice) {
         long seed = fingerprint(request, choice);
         int wordCount = 12 + (int) Math.floorMod(seed, 37L);
-        int limit = request.maxTokens().orElse(Integer.MAX_VALUE);
-        List<String> pieces = new ArrayList<>();
-        StringBuilder text = new StringBuilder();
-        String finish = "stop";
+        List<String> stops = request.stop();
+        int longestStop = 0;
+        for (String stop : stops) {
+            longestStop = Math.max(longestStop, stop.length());
+        }
+        List<String> pieces = new ArrayList<>(wordCount);
+        int[] ends = new int[wordCount + 1];
+        StringBuilder text = new StringBuilder(8 * wordCount);
+        String kept = null;
         long state = seed;
         for (int i = 0; i < wordCount; i++) {
             state = state * 6364136223846793005L + 1442695040888963407L;
@@ -202,29 +218,49 @@ public final class SimulatedEngine implements InferenceEngine {
             if (i == wordCount - 1) {
                 piece += ".";
             }
-            String candidate = text + piece;
-            int stopAt = firstStop(candidate, request.stop());
+            int before = text.length();
+            text.append(piece);
+            int stopAt = longestStop == 0 ? -1 : firstStop(text, stops, Math.max(0, before - longestStop + 1));
             if (stopAt >= 0) {
-                String kept = candidate.substring(text.length(), Math.max(text.length(), stopAt));
-                if (!kept.isEmpty()) {
-                    pieces.add(kept);
-                }
-                return new Generated(pieces, "stop");
-            }
-            if (limit != Integer.MAX_VALUE && tokenizer.count(request.model(), candidate) > limit) {
-                finish = "length";
+                kept = text.substring(before, Math.max(before, stopAt));
+                text.setLength(before);
                 break;
             }
             pieces.add(piece);
-            text.append(piece);
+            ends[pieces.size()] = text.length();
         }
-        return new Generated(pieces, finish);
+        int limit = request.maxTokens().orElse(Integer.MAX_VALUE);
+        if (limit != Integer.MAX_VALUE && !pieces.isEmpty()) {
+            int all = tokenizer.count(request.model(), text.toString());
+            if (all > limit) {
+                // The first prefix (in words) over the limit: the answer is the words before it.
+                int low = 1;
+                int high = pieces.size();
+                while (low < high) {
+                    int middle = (low + high) >>> 1;
+                    if (tokenizer.count(request.model(), text.substring(0, ends[middle])) > limit) {
+                        high = middle;
+                    } else {
+                        low = middle + 1;
+                    }
+                }
+                return new Generated(List.copyOf(pieces.subList(0, low - 1)), "length");
+            }
+            if (kept == null) {
+                return new Generated(pieces, text.toString(), "stop", all);
+            }
+        }
+        if (kept != null && !kept.isEmpty()) {
+            pieces.add(kept);
+        }
+        return new Generated(pieces, "stop");
     }
 
-    private static int firstStop(String text, List<String> stops) {
+    /** The first index, at or after {@code from}, where any of {@code stops} begins in {@code text}; -1 for none. */
+    private static int firstStop(StringBuilder text, List<String> stops, int from) {
         int first = -1;
         for (String stop : stops) {
-            int at = stop.isEmpty() ? -1 : text.indexOf(stop);
+            int at = stop.isEmpty() ? -1 : text.indexOf(stop, from);
             if (at >= 0 && (first < 0 || at < first)) {
                 first = at;
             }

@@ -2,7 +2,9 @@ package io.gpucloud.domain.apikey;
 
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.zip.CRC32;
 
@@ -22,6 +24,14 @@ public final class KeySecret {
     public static final int DISPLAY_PREFIX_LENGTH = PREFIX.length() + 6;
 
     private static final String BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    /** ASCII characters of the base62 alphabet: the shape check runs on every API call. */
+    private static final boolean[] IS_BASE62 = new boolean[128];
+
+    static {
+        for (int i = 0; i < BASE62.length(); i++) {
+            IS_BASE62[BASE62.charAt(i)] = true;
+        }
+    }
     private static final BigInteger SIXTY_TWO = BigInteger.valueOf(62);
     private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -47,13 +57,15 @@ public final class KeySecret {
             return Optional.empty();
         }
         for (int i = PREFIX.length(); i < LENGTH; i++) {
-            if (BASE62.indexOf(text.charAt(i)) < 0) {
+            char c = text.charAt(i);
+            if (c >= IS_BASE62.length || !IS_BASE62[c]) {
                 return Optional.empty();
             }
         }
-        String body = text.substring(PREFIX.length(), PREFIX.length() + BODY_LENGTH);
-        String givenChecksum = text.substring(PREFIX.length() + BODY_LENGTH);
-        if (!checksum(body).equals(givenChecksum)) {
+        byte[] ascii = text.getBytes(StandardCharsets.US_ASCII);
+        byte[] givenChecksum = Arrays.copyOfRange(ascii, PREFIX.length() + BODY_LENGTH, LENGTH);
+        // Compared without String.equals, as every secret-derived value is (SecretComparisonTest enforces it).
+        if (!MessageDigest.isEqual(checksumDigits(ascii, PREFIX.length()), givenChecksum)) {
             return Optional.empty();
         }
         return Optional.of(new KeySecret(text));
@@ -73,9 +85,20 @@ public final class KeySecret {
     }
 
     private static String checksum(String body) {
+        return new String(checksumDigits(body.getBytes(StandardCharsets.US_ASCII), 0), StandardCharsets.US_ASCII);
+    }
+
+    /** The base62 CRC32 of the {@value #BODY_LENGTH} ASCII characters at {@code from}, as ASCII digits. */
+    private static byte[] checksumDigits(byte[] ascii, int from) {
         CRC32 crc = new CRC32();
-        crc.update(body.getBytes(StandardCharsets.US_ASCII));
-        return base62(BigInteger.valueOf(crc.getValue()), CHECKSUM_LENGTH);
+        crc.update(ascii, from, BODY_LENGTH);
+        long rest = crc.getValue();
+        byte[] digits = new byte[CHECKSUM_LENGTH];
+        for (int i = CHECKSUM_LENGTH - 1; i >= 0; i--) {
+            digits[i] = (byte) BASE62.charAt((int) (rest % 62));
+            rest /= 62;
+        }
+        return digits; // 62^6 > 2^32: a CRC32 always fits
     }
 
     private static String base62(BigInteger number, int width) {

@@ -54,12 +54,10 @@ public final class ChatCompletionsHandler implements HttpHandler {
         context.model(request.model());
         CompleteChatUseCase.Command command = new CompleteChatUseCase.Command(caller, request, context.meteringId(),
                 context.startedNanos());
-        Flow.detach(exchange, detached -> {
-            if (request.stream()) {
-                streams.respond(detached, command);
-            } else {
-                completions.respond(detached, command);
-            }
-        });
+        if (request.stream()) {
+            Flow.detach(exchange, detached -> streams.respond(detached, command));
+        } else {
+            completions.respond(exchange, command);
+        }
     }
 }

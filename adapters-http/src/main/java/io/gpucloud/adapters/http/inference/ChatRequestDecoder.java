@@ -24,6 +24,14 @@ import java.util.Set;
  * tool_call_id…) in {@link ChatMessage#extra()}.
  */
 final class ChatRequestDecoder {
+    /**
+     * Messages per request. The body limit bounds bytes, not cost: tens of thousands of tiny messages would cost
+     * per-message work in tokenizing, routing and the engine for nothing a real conversation needs.
+     */
+    static final int MAX_MESSAGES = 2_048;
+    /** Content parts per message, for the same reason. */
+    static final int MAX_CONTENT_PARTS = 256;
+
     private static final Set<String> NAMED = Set.of("model", "messages", "stream", "stream_options", "max_tokens",
             "max_completion_tokens", "temperature", "top_p", "n", "stop", "seed", "user");
 
@@ -61,6 +69,9 @@ final class ChatRequestDecoder {
         if (array.isEmpty()) {
             throw ApiException.invalidRequest("Invalid 'messages': empty array. Expected an array with minimum length 1, "
                     + "but got an empty array instead.", "messages", "empty_array");
+        }
+        if (array.size() > MAX_MESSAGES) {
+            throw tooLong("messages", MAX_MESSAGES, array.size());
         }
         List<ChatMessage> messages = new ArrayList<>(array.size());
         for (int i = 0; i < array.size(); i++) {
@@ -108,6 +119,9 @@ final class ChatRequestDecoder {
             throw ApiException.invalidRequest("Invalid '" + param + "': empty array. Expected an array with minimum length 1, "
                     + "but got an empty array instead.", param, "empty_array");
         }
+        if (content.size() > MAX_CONTENT_PARTS) {
+            throw tooLong(param, MAX_CONTENT_PARTS, content.size());
+        }
         StringBuilder text = new StringBuilder();
         for (int j = 0; j < content.size(); j++) {
             JsonFields part = JsonFields.object(content.get(j), param + "[" + j + "]");
@@ -121,6 +135,11 @@ final class ChatRequestDecoder {
             text.append(part.requiredString("text"));
         }
         return Optional.of(text.toString());
+    }
+
+    private static ApiException tooLong(String param, int max, int actual) {
+        return ApiException.invalidRequest("Invalid '" + param + "': array too long. Expected an array with maximum length "
+                + max + ", but got an array with length " + actual + " instead.", param, "array_above_max_length");
     }
 
     private static boolean includeUsage(JsonFields fields) {

@@ -9,6 +9,11 @@ import io.gpucloud.application.inference.CompleteChatUseCase;
 import io.gpucloud.domain.inference.TokenUsage;
 import io.undertow.server.HttpServerExchange;
 
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+
 /** A non-streamed chat completion: run the use case, answer on the IO thread with the rate-limit headers. */
 final class CompletionResponder {
     private final CompleteChatUseCase completeChat;
@@ -17,14 +22,39 @@ final class CompletionResponder {
         this.completeChat = completeChat;
     }
 
-    /** Call from a detached step; the exchange is resumed when the completion (or refusal) is in. */
+    /**
+     * Call from inside a handler call or body callback. On the IO thread the use case runs at once, and when it is done
+     * at once (the simulated engine, the in-process quota) the answer is written right there: no dispatch, no task
+     * queued to the IO thread. Otherwise (an upstream, Redis; or a large body on a virtual thread) the exchange is
+     * detached and resumed on its IO thread when the completion (or refusal) is in.
+     */
     void respond(HttpServerExchange exchange, CompleteChatUseCase.Command command) {
-        completeChat.complete(command).whenComplete((outcome, failure) -> Flow.resume(exchange, onIoThread -> {
+        if (!exchange.isInIoThread()) {
+            Flow.detach(exchange, detached -> whenDone(detached, completeChat.complete(command)));
+            return;
+        }
+        CompletableFuture<CompleteChatUseCase.Outcome> outcome = completeChat.complete(command).toCompletableFuture();
+        if (!outcome.isDone()) {
+            Flow.detach(exchange, detached -> whenDone(detached, outcome));
+            return;
+        }
+        CompleteChatUseCase.Outcome done;
+        try {
+            done = outcome.join();
+        } catch (CompletionException | CancellationException failure) {
+            Flow.fail(exchange, failure.getCause() != null ? failure.getCause() : failure);
+            return;
+        }
+        render(exchange, done);
+    }
+
+    private static void whenDone(HttpServerExchange exchange, CompletionStage<CompleteChatUseCase.Outcome> outcome) {
+        outcome.whenComplete((done, failure) -> Flow.resume(exchange, onIoThread -> {
             if (failure != null) {
                 Flow.fail(onIoThread, failure);
                 return;
             }
-            render(onIoThread, outcome);
+            render(onIoThread, done);
         }));
     }
 

@@ -4,8 +4,11 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingRegistry;
 import com.knuddels.jtokkit.api.EncodingType;
+import io.gpucloud.domain.inference.ChatMessage;
+import io.gpucloud.domain.inference.ChatRequest;
 import io.gpucloud.domain.inference.Tokenizer;
 
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -25,6 +28,15 @@ public final class JtokkitTokenizer implements Tokenizer {
 
     private static final String[] O200K_FAMILIES = {"gpt-4o", "chatgpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4"};
 
+    /** The prompt counted last on this (platform) thread: see {@link #countPrompt}. */
+    private static final class LastPrompt {
+        List<ChatMessage> messages;
+        Encoding encoding;
+        int tokens;
+    }
+
+    private static final ThreadLocal<LastPrompt> LAST_PROMPT = ThreadLocal.withInitial(LastPrompt::new);
+
     /** Loads both encodings now (about a second, once per process), so the first request does not pay for it. */
     public JtokkitTokenizer() {
         Loaded.O200K.getName();
@@ -37,6 +49,30 @@ public final class JtokkitTokenizer implements Tokenizer {
             return 0;
         }
         return encodingFor(model).countTokensOrdinary(text);
+    }
+
+    /**
+     * As {@link Tokenizer#countPrompt}, remembering the last prompt counted on this thread: a call is counted by the
+     * admission (context window, quota estimate) and again by the engine for its usage, one after the other on the
+     * same IO thread, with the very same message list ({@link ChatRequest#withModel} keeps it). Tokenizing is the
+     * most expensive step of a simulated call, so the second count is a lookup. Not on virtual threads (a thread-local
+     * per short-lived thread would cost more than it saves).
+     */
+    @Override
+    public int countPrompt(ChatRequest request) {
+        if (Thread.currentThread().isVirtual()) {
+            return Tokenizer.super.countPrompt(request);
+        }
+        Encoding encoding = encodingFor(request.model());
+        LastPrompt last = LAST_PROMPT.get();
+        if (last.messages == request.messages() && last.encoding == encoding) {
+            return last.tokens;
+        }
+        int tokens = Tokenizer.super.countPrompt(request);
+        last.messages = request.messages();
+        last.encoding = encoding;
+        last.tokens = tokens;
+        return tokens;
     }
 
     static Encoding encodingFor(String model) {

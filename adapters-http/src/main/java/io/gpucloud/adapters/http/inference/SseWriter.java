@@ -28,8 +28,13 @@ final class SseWriter {
 
     /** Commits the status and headers set so far. */
     SseWriter(HttpServerExchange exchange, Runnable onBroken) {
+        this(exchange, exchange.getResponseChannel(), onBroken);
+    }
+
+    /** Over a given channel: for the benchmark (SseWriterBenchmark), which never ends the exchange. */
+    SseWriter(HttpServerExchange exchange, StreamSinkChannel channel, Runnable onBroken) {
         this.exchange = exchange;
-        this.channel = exchange.getResponseChannel();
+        this.channel = channel;
         this.onBroken = onBroken;
     }
 

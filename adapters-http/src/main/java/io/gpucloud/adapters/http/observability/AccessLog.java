@@ -1,5 +1,6 @@
 package io.gpucloud.adapters.http.observability;
 
+import io.gpucloud.adapters.http.wire.Redaction;
 import io.gpucloud.adapters.http.wire.RequestContext;
 import io.undertow.server.HttpServerExchange;
 import org.slf4j.Logger;
@@ -39,9 +40,13 @@ public final class AccessLog {
         }
     }
 
-    /** No control characters or spaces (log injection), bounded length. */
-    private static String safe(String value) {
-        String bounded = value.length() > MAX_PATH ? value.substring(0, MAX_PATH) + "…" : value;
+    /**
+     * No control characters or spaces (log injection), bounded length, and no secret: a client that puts its key in
+     * the path or the model name (by mistake or to probe) must not get it written to the log.
+     */
+    static String safe(String value) {
+        String redacted = Redaction.redact(value);
+        String bounded = redacted.length() > MAX_PATH ? redacted.substring(0, MAX_PATH) + "…" : redacted;
         StringBuilder out = new StringBuilder(bounded.length());
         for (int i = 0; i < bounded.length(); i++) {
             char c = bounded.charAt(i);

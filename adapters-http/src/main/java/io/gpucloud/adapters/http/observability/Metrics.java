@@ -9,16 +9,18 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
  * The process's Prometheus metrics: the HTTP adapter's own (requests by route/method/status/model,
  * latency histogram by route, tokens by model, in-flight requests, open and cancelled streams) and
- * whatever the embedding application registers with {@link #gauge} and {@link #counter} (e.g. the
+ * whatever the embedding application registers with {@link #gauge}, {@link #counter} and {@link #family} (e.g. the
  * usage batch's lag, pending and dropped records). Lock-free on the request path; thread-safe.
  */
 public final class Metrics {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
+    private static final Pattern LABEL = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
     static final double[] LATENCY_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
 
     private record RequestKey(String route, String method, int status, String model) {
@@ -30,6 +32,16 @@ public final class Metrics {
     private record Registered(String name, String help, String type, DoubleSupplier value) {
     }
 
+    /** One sample of a labelled family: the label values, in the family's label order, and the value. */
+    public record Sample(List<String> labelValues, double value) {
+        public Sample {
+            labelValues = List.copyOf(labelValues);
+        }
+    }
+
+    private record Family(String name, String help, String type, List<String> labelNames, Supplier<List<Sample>> samples) {
+    }
+
     private final Map<RequestKey, LongAdder> requests = new ConcurrentHashMap<>();
     private final Map<String, Histogram> latency = new ConcurrentHashMap<>();
     private final Map<TokenKey, LongAdder> tokens = new ConcurrentHashMap<>();
@@ -37,6 +49,7 @@ public final class Metrics {
     private final AtomicLong openStreams = new AtomicLong();
     private final LongAdder cancelledStreams = new LongAdder();
     private final List<Registered> registered = new CopyOnWriteArrayList<>();
+    private final List<Family> families = new CopyOnWriteArrayList<>();
 
     /**
      * Registers a gauge read at every scrape. {@code value} must be cheap, non-blocking and
@@ -53,15 +66,40 @@ public final class Metrics {
         register(name, help, "counter", total);
     }
 
+    /**
+     * Registers a family of samples with labels (e.g. one per model), read at every scrape.
+     * {@code samples} must be cheap, non-blocking and thread-safe; each sample's label values follow
+     * {@code labelNames}. {@code type} is {@code gauge} or {@code counter}.
+     *
+     * @throws IllegalArgumentException for a name or label that is not a Prometheus name, or a name that is taken
+     */
+    public synchronized void family(String name, String help, String type, List<String> labelNames, Supplier<List<Sample>> samples) {
+        checkName(name);
+        if (!type.equals("gauge") && !type.equals("counter")) {
+            throw new IllegalArgumentException("a family is a gauge or a counter, not " + type);
+        }
+        for (String label : labelNames) {
+            if (!LABEL.matcher(label).matches()) {
+                throw new IllegalArgumentException("not a Prometheus label name: " + label);
+            }
+        }
+        families.add(new Family(name, help == null ? "" : help, type, List.copyOf(labelNames), samples));
+    }
+
     private synchronized void register(String name, String help, String type, DoubleSupplier value) {
+        checkName(name);
+        registered.add(new Registered(name, help == null ? "" : help, type, value));
+    }
+
+    private void checkName(String name) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("not a Prometheus metric name: " + name);
         }
         if (name.startsWith("gpucloud_http_") || name.startsWith("gpucloud_chat_") || name.equals("gpucloud_tokens_total")
-                || registered.stream().anyMatch(existing -> existing.name().equals(name))) {
+                || registered.stream().anyMatch(existing -> existing.name().equals(name))
+                || families.stream().anyMatch(existing -> existing.name().equals(name))) {
             throw new IllegalArgumentException("metric name taken: " + name);
         }
-        registered.add(new Registered(name, help == null ? "" : help, type, value));
     }
 
     /** Requests being served now. */
@@ -145,7 +183,30 @@ public final class Metrics {
             text.header(metric.name(), metric.help(), metric.type());
             text.sample(metric.name(), List.of(), read(metric.value()));
         }
+        for (Family family : new ArrayList<>(families)) {
+            text.header(family.name(), family.help(), family.type());
+            for (Sample sample : read(family)) {
+                if (sample.labelValues().size() != family.labelNames().size()) {
+                    continue;
+                }
+                List<String> labels = new ArrayList<>(2 * family.labelNames().size());
+                for (int i = 0; i < family.labelNames().size(); i++) {
+                    labels.add(family.labelNames().get(i));
+                    labels.add(sample.labelValues().get(i));
+                }
+                text.sample(family.name(), labels, sample.value());
+            }
+        }
         return text.toString();
+    }
+
+    private static List<Sample> read(Family family) {
+        try {
+            List<Sample> samples = family.samples().get();
+            return samples == null ? List.of() : samples;
+        } catch (RuntimeException broken) {
+            return List.of();
+        }
     }
 
     private static double read(DoubleSupplier supplier) {

@@ -111,12 +111,12 @@ public final class Json {
         }
     }
 
-    /** {@code {"error":{"message","type","param","code"}}}, all four present. */
+    /** {@code {"error":{"message","type","param","code"}}}, all four present; no secret quoted in the message. */
     public static byte[] error(ApiError error) {
         return write(json -> {
             json.writeStartObject();
             json.writeObjectFieldStart("error");
-            json.writeStringField("message", error.message());
+            json.writeStringField("message", Redaction.redact(error.message()));
             json.writeStringField("type", error.type());
             stringField(json, "param", error.param());
             stringField(json, "code", error.code());

@@ -16,8 +16,12 @@ import java.util.Optional;
  * a declared {@code Content-Length} over it is refused before reading (413), a chunked body is
  * counted as it arrives and refused as soon as it passes the limit (the rest is discarded, up to
  * the server's entity cap, so the client can read the 413). Form-encoded bodies are 415.
+ *
+ * <p>How long a body may take to arrive is bounded before this class sees it: the server closes a
+ * connection whose request body is not complete within the read timeout (RequestLimitsHandler).
  */
 public final class RequestBody {
+    private static final int INITIAL_BUFFER_MAX = 64 * 1024;
 
     /** Gets the whole body; runs inside a handler call on the IO thread. */
     @FunctionalInterface
@@ -47,7 +51,9 @@ public final class RequestBody {
             return;
         }
         long declared = exchange.getRequestContentLength();
-        int initial = declared >= 0 ? (int) declared : 8 * 1024;
+        // Grown as bytes arrive, not allocated up front from the declared length: a client that declares
+        // megabytes and then sends slowly must not hold megabytes of heap per connection.
+        int initial = declared >= 0 ? (int) Math.min(declared, INITIAL_BUFFER_MAX) : 8 * 1024;
         RequestBody body = new RequestBody(exchange, maxBytes, callback, initial);
         exchange.getRequestReceiver().receivePartialBytes(body::onBytes, body::onError);
     }
@@ -78,6 +84,7 @@ public final class RequestBody {
             return;
         }
         if ((long) size + chunk.length > maxBytes) {
+            // The rest is drained for the 413 (up to the entity cap, within the read timeout).
             finished = true;
             buffer = null;
             exchange.getRequestReceiver().pause();
@@ -86,8 +93,8 @@ public final class RequestBody {
         }
         append(chunk);
         if (last) {
-            finished = true;
             byte[] body = size == buffer.length ? buffer : Arrays.copyOf(buffer, size);
+            finished = true;
             buffer = null;
             try {
                 callback.received(exchange, body);

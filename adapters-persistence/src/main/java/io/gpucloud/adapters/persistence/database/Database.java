@@ -41,6 +41,9 @@ public final class Database implements AutoCloseable {
     private static final long MIGRATION_LOCK = 0x6770_7563_6c6f_7564L;
 
     private final DatabaseUrl url;
+    /** pgjdbc's {@code socketTimeout} unless the URL sets one: a read that waits longer fails. */
+    static final int SOCKET_TIMEOUT_SECONDS = 60;
+
     private final HikariDataSource pool;
     private final Jdbi jdbi;
     private final Flyway flyway;
@@ -106,6 +109,12 @@ public final class Database implements AutoCloseable {
             config.addDataSourceProperty("ApplicationName", "gpucloud");
         }
         config.addDataSourceProperty("tcpKeepAlive", "true");
+        if (!url.parameters().containsKey("socketTimeout")) {
+            // A PostgreSQL that stops answering mid-query (a network partition, a frozen host) must fail the query,
+            // not hang it until TCP gives up hours later: the usage flusher and key lookups retry on a fresh
+            // connection instead. Far above any query this application makes.
+            config.addDataSourceProperty("socketTimeout", String.valueOf(SOCKET_TIMEOUT_SECONDS));
+        }
         return config;
     }
 

@@ -1,0 +1,25 @@
+package io.gpucloud.adapters.http.observability;
+
+import io.gpucloud.domain.apikey.KeySecret;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+/** Issue 9, item 1: a key that a client puts in a path or a model name never reaches the access log whole. */
+class AccessLogRedactionTest {
+
+    @Test
+    void keysAndAdminTokens_areCutToTheirDisplayPrefix_whereverTheyAppear() {
+        String key = KeySecret.generate().reveal();
+        String line = AccessLog.safe("/v1/" + key + "/x?y");
+        assertEquals("/v1/" + key.substring(0, KeySecret.DISPLAY_PREFIX_LENGTH) + "…/x?y", line);
+        assertFalse(AccessLog.safe(key + key).contains(key.substring(KeySecret.DISPLAY_PREFIX_LENGTH)));
+        assertEquals("gca-0123abcd…", AccessLog.safe("gca-0123abcd" + "f".repeat(64)));
+        assertEquals("SK-GC-abcdef…", AccessLog.safe("SK-GC-abcdefghijkl"));
+        assertEquals("/v1/chat/completions", AccessLog.safe("/v1/chat/completions"));
+        assertEquals("gpt-4o-mini", AccessLog.safe("gpt-4o-mini"));
+        assertEquals("task-1234567890abcdef", AccessLog.safe("task-1234567890abcdef"));
+        assertEquals("sk-", AccessLog.safe("sk-"));
+    }
+}
