@@ -4,6 +4,7 @@ import io.undertow.Undertow;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
 import io.undertow.util.HttpString;
+import io.undertow.util.SameThreadExecutor;
 import org.eclipse.jetty.client.HttpClient;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.StringRequestContent;
@@ -144,7 +145,9 @@ public final class BenchTools {
             }
             done.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/event-stream");
             done.getResponseHeaders().put(CACHE_CONTROL, "no-cache");
-            new UpstreamStream(done, model, tokens, (long) (1_000_000_000L / rate)).start();
+            UpstreamStream stream = new UpstreamStream(done, model, tokens, (long) (1_000_000_000L / rate));
+            // Dispatched: the exchange stays open after this callback returns, until the last chunk ends it.
+            done.dispatch(SameThreadExecutor.INSTANCE, stream::start);
         });
     }
 

@@ -2,7 +2,7 @@
 # The gateway's benchmark: the real server (`gpucloud serve`) measured with wrk next to baselines
 # measured in the same run, on loopback only, bounded in time. See bench/README.md.
 #
-#   bench/run.sh            full run: 10 s warm-up, 15 s per point, 1,000 streams (about 6 minutes)
+#   bench/run.sh            full run: up to 30 s warm-up (until stable), 15 s per point, 1,000 streams (about 6 minutes)
 #   bench/run.sh --short    CI: a few seconds per point (under 3 minutes); exits 1 when the simulated
 #                           full path falls below 25% of the bare-Undertow baseline's req/s
 #   bench/run.sh --scaling  also: cost against connections (1..1,000), prompt size and streams
@@ -46,10 +46,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ "$MODE" = short ]; then
-  : "${SECONDS_PER_POINT:=3}" "${WARMUP:=4}" "${STREAMS:=200}"
+  : "${SECONDS_PER_POINT:=3}" "${WARMUP:=12}" "${STREAMS:=200}"
   STREAM_SECONDS=4; STREAM_TOKENS=100
 else
-  : "${SECONDS_PER_POINT:=15}" "${WARMUP:=10}" "${STREAMS:=1000}"
+  : "${SECONDS_PER_POINT:=15}" "${WARMUP:=30}" "${STREAMS:=1000}"
   STREAM_SECONDS=15; STREAM_TOKENS=250
 fi
 FAIL_RATIO="${BENCH_FAIL_RATIO:-0.25}"
@@ -172,8 +172,21 @@ wrk_point() {
   record "$name $rps $p50 $p90 $p99 $cpu_us $(rss_mb "$pid") $non2xx $sockerr $(load1)"
   log "$name: $rps req/s, p50 ${p50} µs, p99 ${p99} µs, ${cpu_us} µs CPU/req, RSS $(rss_mb "$pid") MB (non-2xx $non2xx, socket errors $sockerr)"
 }
-warm() { # pid url conns seconds key
-  BENCH_BODY="$BODY" BENCH_KEY="$5" wrk -t1 -c"$3" -d"$4s" --timeout 10s -s "$ROOT/bench/chat.lua" "$2" >/dev/null 2>&1 || true
+# warm PID URL CONNS SECONDS KEY: load in windows of a few seconds until two windows in a row agree within 10%
+# (the JIT has compiled the path; on a busy machine that takes longer), at least half and at most SECONDS seconds.
+warm() {
+  local url="$2" conns="$3" budget="$4" key="$5" window=3 spent=0 previous=0 rate
+  [ "$MODE" = short ] && window=2
+  while [ "$spent" -lt "$budget" ]; do
+    rate="$(BENCH_BODY="$BODY" BENCH_KEY="$key" wrk -t1 -c"$conns" -d"${window}s" --timeout 10s -s "$ROOT/bench/chat.lua" "$url" 2>/dev/null \
+      | sed -nE 's/^RESULT requests=([0-9]+) duration_us=([0-9]+).*/\1 \2/p' | awk '{printf "%d", $1 / ($2 / 1e6)}')"
+    spent=$((spent + window))
+    if [ -n "$rate" ] && [ "$previous" -gt 0 ] && [ $((2 * spent)) -ge "$budget" ] && awk -v a="$rate" -v b="$previous" 'BEGIN{d = a - b; if (d < 0) d = -d; exit !(d <= 0.1 * b)}'; then
+      break
+    fi
+    previous="${rate:-0}"
+  done
+  log "warmed up in ${spent}s (last window ${rate:-?} req/s)"
 }
 
 # start_gateway NAME ENV... -> sets GW_PID GW_PORT GW_STARTUP_MS
@@ -248,11 +261,19 @@ if [ "$SCALING" = 1 ]; then
   for c in 1 8 64 256 1000; do
     wrk_point "scale-conns-$c" "$SIM_PID" "$SIM_URL" "$c" "$SECONDS_PER_POINT" "$KEY"
   done
-  for size in 4096 65536 262144; do
+  for size in 4096 60000 262144; do  # 256 KiB is over 64 KiB: decoded and tokenized on a virtual thread
     # The same request with a longer user message, padded to about SIZE bytes.
+    # The same request, its user message made longer with English words drawn at random (fixed seed).
     pad=$((size - $(wc -c < "$BODY")))
-    filler="$(head -c $((pad * 2)) /dev/urandom | base64 -w0 | tr -dc 'a-z' | head -c "$pad" | sed -E 's/(.{7})/\1 /g' | head -c "$pad")"
-    sed -E "s/for a benchmark/for a benchmark $filler/" "$BODY" > "$T/body-$size.json"
+    awk -v n="$pad" -v body="$(cat "$BODY")" 'BEGIN {
+      split("the of and to in is that for it as was with be by on not he this are or his from at which but have an " \
+            "they you were her she there been one all we their has would when if so no out up into do any your what " \
+            "some could them other than then now only its over also after new time may people about more these two " \
+            "model answer request cloud river light number data code fast small good old sea wind stone", words, " ")
+      srand(7); s = ""
+      while (length(s) < n) s = s words[1 + int(rand() * length(words))] " "
+      sub(/for a benchmark/, "for a benchmark " substr(s, 1, n), body); printf "%s", body
+    }' > "$T/body-$size.json"
     wrk_point "scale-prompt-$size" "$SIM_PID" "$SIM_URL" 64 "$SECONDS_PER_POINT" "$KEY" "$T/body-$size.json"
   done
 fi

@@ -9,8 +9,9 @@
 #    probe measures normal requests; connections must be closed by the read timeouts, the service must stay
 #    available, latency must hold, and the process's memory must stay flat.
 # 2. The JUnit reliability tests at the chosen size (-Dgpucloud.chaos.mode=short|long): PostgreSQL cut and paused
-#    under load, Redis hanging and restarted empty, 1,000s of client disconnects, kill -9 during a run (repeated),
-#    SIGTERM with 100 streams, a million wrong-checksum keys (long), secrets nowhere.
+#    under load, Redis hanging and restarted empty, 1,000s of client disconnects, kill -9 during a run (repeated);
+#    long mode adds SIGTERM with 100 streams, a million wrong-checksum keys, the secrets search and hostile HTTP
+#    (all of which the normal test command runs at their normal size).
 # The figures are printed at the end and written to target/chaos-report.txt.
 #
 # Needs: a JDK 25, PostgreSQL and Redis (TEST_DATABASE_URL / TEST_REDIS_URL, as .ci/run sets them; embedded otherwise
@@ -40,6 +41,7 @@ for tool in slowhttptest curl psql ps; do
 done
 
 started=$(date +%s)
+ulimit -n 65536 2>/dev/null || true
 report=target/chaos-report.txt
 mkdir -p target
 work=$(mktemp -d /tmp/gpucloud-chaos.XXXXXX)
@@ -51,7 +53,7 @@ if [ "$build" = 1 ] || [ ! -f cli/target/gpucloud.jar ]; then
 fi
 
 # ---- 1. slow clients against the real process --------------------------------------------------------------------
-if [ "$mode" = long ]; then slow_len=240; slow_conns=2000; else slow_len=40; slow_conns=500; fi
+if [ "$mode" = long ]; then slow_len=120; slow_conns=4000; else slow_len=45; slow_conns=500; fi
 db="gpucloud_chaos_$(date +%s)_$$"
 admin="chaos-admin-token-$(date +%s%N)"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()' 2>/dev/null \
@@ -84,8 +86,9 @@ chat() {
 probe_stats() { # file -> "n=.. non200=.. p50=..ms max=..ms"
   awk '{ if ($1 != 200) bad++; t[NR] = $2 * 1000 } END { n = asort(t); printf "n=%d non200=%d p50=%.1fms max=%.1fms", n, bad + 0, t[int((n + 1) / 2)], t[n] }' "$1"
 }
-for _ in $(seq 1 30); do chat >> "$work/probe-before.txt"; done
+for _ in $(seq 1 20); do chat >> "$work/probe-before.txt"; done
 rss_before=$(ps -o rss= -p "$server_pid" | tr -d ' ')
+log_lines=$(wc -l < "$work/serve.log")
 
 slowhttptest -H -c "$slow_conns" -r 100 -i 5 -x 24 -p 3 -l "$slow_len" -u "http://127.0.0.1:$port/health" \
   -g -o "$work/slow-headers" > "$work/slow-headers.out" 2>&1 &
@@ -104,35 +107,36 @@ wait "$headers_pid" || true
 wait "$body_pid" || true
 rss_after=$(ps -o rss= -p "$server_pid" | tr -d ' ')
 
-slow_summary() { # csv -> "opened=.. closed=.. still-connected-at-end=.. service-unavailable-seconds=.."
-  awk -F, 'NR > 1 { last_closed = $2; last_connected = $4; if ($5 != "YES" && $5 != "yes") down++; if ($2 + $3 + $4 > opened) opened = $2 + $3 + $4 }
-           END { printf "opened=%d closed=%d still-connected-at-end=%d service-unavailable-seconds=%d", opened, last_closed, last_connected, down + 0 }' "$1"
+slow_summary() { # name -> "opened=.. closed=.. service-unavailable-seconds=.. exit: .."
+  awk -F, 'NR > 1 { closed = $2; if ($5 == 0) down++; if ($2 + $3 + $4 > opened) opened = $2 + $3 + $4; last = $1 }
+           END { printf "%d connections, %d closed by the server within %d s, service unavailable %d s", opened, closed, last, down + 0 }' "$work/$1.csv"
+  printf ", slowhttptest: %s" "$(grep -a 'Exit status' "$work/$1.out" | sed -E 's/\x1b\[[0-9;]*m//g; s/.*Exit status: *//')"
 }
-say "slow clients ($mode): slowhttptest ${slow_conns} slow-header + ${slow_conns} slow-body connections for ${slow_len}s (read timeout 30 s)"
-say "  slow headers: $(slow_summary "$work/slow-headers.csv")"
-say "  slow bodies:  $(slow_summary "$work/slow-body.csv")"
+say "slow clients ($mode): slowhttptest, ${slow_conns} slow-header and ${slow_conns} slow-body connections, at most ${slow_len}s (read timeout 30 s)"
+say "  slow headers: $(slow_summary slow-headers)"
+say "  slow bodies:  $(slow_summary slow-body)"
 say "  probe alone:        $(probe_stats "$work/probe-before.txt")"
 say "  probe under attack: $(probe_stats "$work/probe-during.txt")"
 say "  server RSS: ${rss_before} KiB before, peak ${peak_rss} KiB, ${rss_after} KiB after"
 failed=0
 for kind in slow-headers slow-body; do
-  read -r opened closed connected down < <(awk -F, 'NR > 1 { c = $2; k = $4; if ($5 != "YES" && $5 != "yes") d++; if ($2 + $3 + $4 > o) o = $2 + $3 + $4 }
-       END { print o + 0, c + 0, k + 0, d + 0 }' "$work/$kind.csv")
-  if [ "$closed" -lt $((opened * 9 / 10)) ]; then say "FAIL $kind: only $closed of $opened connections closed by the server"; failed=1; fi
-  if [ "$down" -gt 0 ]; then say "FAIL $kind: the service was unavailable for $down s"; failed=1; fi
+  # slowhttptest stops early with "No open connections left" once the server has closed every connection.
+  if ! grep -aq 'No open connections left' "$work/$kind.out"; then say "FAIL $kind: connections were still open at the end"; failed=1; fi
+  if awk -F, 'NR > 1 && $5 == 0' "$work/$kind.csv" | grep -q .; then say "FAIL $kind: slowhttptest's probe found the service unavailable"; failed=1; fi
 done
 if awk '$1 != 200' "$work/probe-during.txt" | grep -q .; then say "FAIL probe: non-200 answers under attack"; failed=1; fi
 if awk '$2 > 1.0' "$work/probe-during.txt" | grep -q .; then say "FAIL probe: a normal request took over 1 s under attack"; failed=1; fi
 if [ $((rss_after - rss_before)) -gt 153600 ]; then say "FAIL memory: RSS grew by $(((rss_after - rss_before) / 1024)) MiB"; failed=1; fi
-if grep -qE 'status=5[0-9][0-9]|Exception' "$work/serve.log"; then
-  say "FAIL server log: 5xx or exceptions:"; grep -E 'status=5[0-9][0-9]|Exception' "$work/serve.log" | head -5 | tee -a "$report"; failed=1
+if tail -n +"$((log_lines + 1))" "$work/serve.log" | grep -qE 'status=5[0-9][0-9]|Exception'; then
+  say "FAIL server log: 5xx or exceptions under attack:"
+  tail -n +"$((log_lines + 1))" "$work/serve.log" | grep -E 'status=5[0-9][0-9]|Exception' | head -5 | tee -a "$report"; failed=1
 fi
 kill "$server_pid"; wait "$server_pid" || true; server_pid=
 
 # ---- 2. the JUnit reliability tests at this size -----------------------------------------------------------------
-tests='PostgresOutageIT,RedisHangIT,DisconnectCyclesIT,KillNineChaosIT,SigtermStreamsIT'
+tests='PostgresOutageIT,RedisHangIT,DisconnectCyclesIT,KillNineChaosIT'
 if [ "$mode" = long ]; then
-  tests="$tests,WrongChecksumKeysTest,AccessControlIT,SecretLeakIT,HostileHttpIT"
+  tests="$tests,SigtermStreamsIT,WrongChecksumKeysTest,AccessControlIT,SecretLeakIT,HostileHttpIT"
   extra=(-Dgpucloud.chaos.wrongChecksumKeys=1000000 -Dgpucloud.chaos.wrongChecksumHttp=20000)
 else
   extra=()

@@ -64,7 +64,8 @@ final class LoadGenerator implements AutoCloseable {
                 if (response.statusCode() == 200) {
                     okPerKey.get(key).increment();
                 } else {
-                    lastFailure = response.statusCode() + " " + response.body();
+                    lastFailure = response.statusCode() + " " + response.body() + " (x-request-id "
+                            + response.headers().firstValue("x-request-id").orElse("-") + ")";
                 }
             } catch (Exception failure) {
                 failures.incrementAndGet();

@@ -16,6 +16,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // Log lines (one per request in the access log) are written in batches, not one write(2) each on the IO thread.
+        BufferedStdout stdout = BufferedStdout.install();
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("stdout-flush").unstarted(stdout::flushNow));
         ApiServer server = ApiServer.start(root.config());
         // SIGTERM and Ctrl-C start a graceful stop and the process then exits 0 (a plain shutdown hook would exit 143).
         Runnable stopInBackground = () -> Thread.ofPlatform().name("graceful-shutdown").start(server::stop);
@@ -28,6 +31,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("shutdown-hook").unstarted(server::stop));
         server.awaitStopped();
+        stdout.flushNow();
         return GpuCloudCli.OK;
     }
 }

@@ -37,6 +37,17 @@ public final class SimulatedEngine implements InferenceEngine {
             "one", "so", "limits", "and", "usage", "can", "be", "tested", "end", "to", "end", "on", "any",
             "machine", "without", "a", "GPU", "here", "are", "some", "more", "words", "about", "clouds",
             "rivers", "light", "time", "numbers", "data", "code", "fast", "small", "good", "new", "old"};
+    /** The words as they appear after the first: with their space (built once, not per word of every answer). */
+    private static final String[] SPACED = new String[WORDS.length];
+    /** The words as they open an answer. */
+    private static final String[] CAPITALISED = new String[WORDS.length];
+
+    static {
+        for (int i = 0; i < WORDS.length; i++) {
+            SPACED[i] = " " + WORDS[i];
+            CAPITALISED[i] = capitalise(WORDS[i]);
+        }
+    }
 
     private final Tokenizer tokenizer;
     private final Duration timeToFirstToken;
@@ -213,8 +224,8 @@ public final class SimulatedEngine implements InferenceEngine {
         long state = seed;
         for (int i = 0; i < wordCount; i++) {
             state = state * 6364136223846793005L + 1442695040888963407L;
-            String word = WORDS[(int) Math.floorMod(state >>> 33, (long) WORDS.length)];
-            String piece = i == 0 ? capitalise(word) : " " + word;
+            int word = (int) Math.floorMod(state >>> 33, (long) WORDS.length);
+            String piece = i == 0 ? CAPITALISED[word] : SPACED[word];
             if (i == wordCount - 1) {
                 piece += ".";
             }
@@ -283,7 +294,23 @@ public final class SimulatedEngine implements InferenceEngine {
         return mix(hash, Integer.toString(choice));
     }
 
+    /** FNV-1a over the UTF-8 bytes of {@code value} (ASCII without encoding it first). */
     private static long mix(long hash, String value) {
+        int length = value.length();
+        for (int i = 0; i < length; i++) {
+            char c = value.charAt(i);
+            if (c >= 0x80) {
+                return mixBytes(hash, value);
+            }
+        }
+        for (int i = 0; i < length; i++) {
+            hash ^= (byte) value.charAt(i);
+            hash *= 0x100000001b3L;
+        }
+        return hash ^ 0x9E3779B97F4A7C15L;
+    }
+
+    private static long mixBytes(long hash, String value) {
         for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
             hash ^= b;
             hash *= 0x100000001b3L;

@@ -24,11 +24,12 @@ public final class JtokkitTokenizer implements Tokenizer {
         static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
         static final Encoding O200K = REGISTRY.getEncoding(EncodingType.O200K_BASE);
         static final Encoding CL100K = REGISTRY.getEncoding(EncodingType.CL100K_BASE);
+        static final O200kAsciiCounter O200K_ASCII = new O200kAsciiCounter(O200K);
     }
 
     private static final String[] O200K_FAMILIES = {"gpt-4o", "chatgpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4"};
 
-    /** The prompt counted last on this (platform) thread: see {@link #countPrompt}. */
+    /** The prompt counted last on this thread: see {@link #countPrompt}. */
     private static final class LastPrompt {
         List<ChatMessage> messages;
         Encoding encoding;
@@ -48,21 +49,26 @@ public final class JtokkitTokenizer implements Tokenizer {
         if (text == null || text.isEmpty()) {
             return 0;
         }
-        return encodingFor(model).countTokensOrdinary(text);
+        Encoding encoding = encodingFor(model);
+        if (encoding == Loaded.O200K) {
+            // o200k's pre-tokenizer is a regular expression in jtokkit; ASCII text is split without it (same counts).
+            int ascii = Loaded.O200K_ASCII.count(text);
+            if (ascii >= 0) {
+                return ascii;
+            }
+        }
+        return encoding.countTokensOrdinary(text);
     }
 
     /**
      * As {@link Tokenizer#countPrompt}, remembering the last prompt counted on this thread: a call is counted by the
      * admission (context window, quota estimate) and again by the engine for its usage, one after the other on the
      * same IO thread, with the very same message list ({@link ChatRequest#withModel} keeps it). Tokenizing is the
-     * most expensive step of a simulated call, so the second count is a lookup. Not on virtual threads (a thread-local
-     * per short-lived thread would cost more than it saves).
+     * most expensive step of a simulated call, so the second count is a lookup. Large bodies are admitted on a virtual
+     * thread, whose engine call runs on that same thread: the memo saves most there (a whole large prompt).
      */
     @Override
     public int countPrompt(ChatRequest request) {
-        if (Thread.currentThread().isVirtual()) {
-            return Tokenizer.super.countPrompt(request);
-        }
         Encoding encoding = encodingFor(request.model());
         LastPrompt last = LAST_PROMPT.get();
         if (last.messages == request.messages() && last.encoding == encoding) {

@@ -1,0 +1,193 @@
+package io.gpucloud.adapters.http.inference;
+
+import com.knuddels.jtokkit.api.Encoding;
+
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Counts {@code o200k_base} tokens of ASCII text without a regular expression. jtokkit splits text
+ * into pre-tokens with o200k's regular expression (Unicode classes, seven alternatives tried at every
+ * position) and then merges each pre-token's bytes; for the GPT-4o family that regular expression
+ * was the single most expensive step of a chat call. This class splits ASCII text exactly as the
+ * expression does, and counts each pre-token once per process: a short pre-token (a word, a space
+ * and punctuation) is looked up in a bounded map, so a word seen before costs a hash lookup instead
+ * of a byte-pair merge.
+ *
+ * <p>The split, alternative by alternative, restricted to ASCII ({@code \p{L}} = letters,
+ * {@code \p{Lu}} = upper case, {@code \p{Ll}} = lower case, {@code \p{N}} = digits, {@code \s} =
+ * space and {@code \t\n\x0B\f\r}, no marks or other letter categories):
+ * <pre>
+ * [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?
+ * [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?
+ * \p{N}{1,3}
+ *  ?[^\s\p{L}\p{N}]+[\r\n/]*
+ * \s*[\r\n]+
+ * \s+(?!\S)
+ * \s+
+ * </pre>
+ * {@code O200kAsciiCounterTest} checks it against jtokkit on random and real text. Text with any
+ * non-ASCII character is left to jtokkit ({@link #count} answers -1).
+ *
+ * <p>Memory: at most {@value #MAX_ENTRIES} pre-tokens of at most {@value #MAX_CACHED_LENGTH}
+ * characters (a few MB); the map starts over when full. Only short fragments of prompts are kept,
+ * never whole messages.
+ */
+final class O200kAsciiCounter {
+    static final int MAX_CACHED_LENGTH = 16;
+    static final int MAX_ENTRIES = 32_768;
+    /** Unseen pre-tokens one text may add before, when they are the majority, the rest is left to jtokkit whole. */
+    static final int MAX_MISSES = 32;
+
+    private final Encoding encoding;
+    private final ConcurrentHashMap<String, Integer> preTokens = new ConcurrentHashMap<>();
+
+    O200kAsciiCounter(Encoding encoding) {
+        this.encoding = encoding;
+    }
+
+    /** The token count of {@code text}, or -1 when it is not all ASCII. */
+    int count(String text) {
+        int n = text.length();
+        for (int i = 0; i < n; i++) {
+            if (text.charAt(i) >= 0x80) {
+                return -1;
+            }
+        }
+        int total = 0;
+        int start = 0;
+        int seen = 0;
+        int misses = 0;
+        while (start < n) {
+            int end = preTokenEnd(text, start, n);
+            String preToken = text.substring(start, end);
+            Integer known = preToken.length() <= MAX_CACHED_LENGTH ? preTokens.get(preToken) : null;
+            if (known != null) {
+                total += known;
+            } else {
+                total += countAndRemember(preToken);
+                misses++;
+            }
+            seen++;
+            start = end;
+            if (misses > MAX_MISSES && 2 * misses > seen && start < n) {
+                // Mostly unseen pre-tokens (random identifiers, base64, another language's words): one call counts
+                // the rest faster than one call per pre-token, and unseen fragments would only churn the map. The
+                // rest starts at a pre-token boundary and the expression looks at no character behind it, so
+                // jtokkit splits it exactly as it would have split the whole text.
+                return total + encoding.countTokensOrdinary(text.substring(start));
+            }
+        }
+        return total;
+    }
+
+    private int countAndRemember(String preToken) {
+        int tokens = encoding.countTokensOrdinary(preToken);
+        if (preToken.length() <= MAX_CACHED_LENGTH) {
+            if (preTokens.size() >= MAX_ENTRIES) {
+                preTokens.clear();
+            }
+            preTokens.put(preToken, tokens);
+        }
+        return tokens;
+    }
+
+    /** Where the pre-token starting at {@code i} ends: the first alternative of the expression that matches there. */
+    static int preTokenEnd(String s, int i, int n) {
+        char c = s.charAt(i);
+        // Alternatives 1 and 2: an optional prefix (not \r, \n, a letter or a digit), then upper case, then lower case.
+        int word = isLetter(c) ? i : (c != '\r' && c != '\n' && !isDigit(c) ? i + 1 : -1);
+        if (word >= 0) {
+            int upper = word;
+            while (upper < n && isUpper(s.charAt(upper))) {
+                upper++;
+            }
+            int lower = upper;
+            while (lower < n && isLower(s.charAt(lower))) {
+                lower++;
+            }
+            if (lower > upper) {
+                return contraction(s, lower, n);
+            }
+            if (upper > word) {
+                return contraction(s, upper, n);
+            }
+        }
+        // Alternative 3: one to three digits.
+        if (isDigit(c)) {
+            int end = i + 1;
+            while (end < n && end < i + 3 && isDigit(s.charAt(end))) {
+                end++;
+            }
+            return end;
+        }
+        // Alternative 4: an optional space, symbols, then any \r, \n and /.
+        int symbols = c == ' ' && i + 1 < n && isSymbol(s.charAt(i + 1)) ? i + 1 : (isSymbol(c) ? i : -1);
+        if (symbols >= 0) {
+            int end = symbols;
+            while (end < n && isSymbol(s.charAt(end))) {
+                end++;
+            }
+            while (end < n && (s.charAt(end) == '\r' || s.charAt(end) == '\n' || s.charAt(end) == '/')) {
+                end++;
+            }
+            return end;
+        }
+        // What is left starts with white space.
+        int space = i;
+        int lastNewline = -1;
+        while (space < n && isSpace(s.charAt(space))) {
+            if (s.charAt(space) == '\r' || s.charAt(space) == '\n') {
+                lastNewline = space;
+            }
+            space++;
+        }
+        if (lastNewline >= 0) {
+            return lastNewline + 1; // alternative 5: \s*[\r\n]+
+        }
+        if (space == n || space - 1 == i) {
+            return space; // alternative 6 at the end of the text, or alternative 7
+        }
+        return space - 1; // alternative 6: leave the last space to the word that follows
+    }
+
+    /** {@code (?i:'s|'t|'re|'ve|'m|'ll|'d)?} at {@code at}. */
+    private static int contraction(String s, int at, int n) {
+        if (at + 1 < n && s.charAt(at) == '\'') {
+            char first = Character.toLowerCase(s.charAt(at + 1));
+            if (first == 's' || first == 't' || first == 'm' || first == 'd') {
+                return at + 2;
+            }
+            if (at + 2 < n) {
+                char second = Character.toLowerCase(s.charAt(at + 2));
+                if ((first == 'r' && second == 'e') || (first == 'v' && second == 'e') || (first == 'l' && second == 'l')) {
+                    return at + 3;
+                }
+            }
+        }
+        return at;
+    }
+
+    private static boolean isUpper(char c) {
+        return c >= 'A' && c <= 'Z';
+    }
+
+    private static boolean isLower(char c) {
+        return c >= 'a' && c <= 'z';
+    }
+
+    private static boolean isLetter(char c) {
+        return isUpper(c) || isLower(c);
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private static boolean isSpace(char c) {
+        return c == ' ' || (c >= '\t' && c <= '\r');
+    }
+
+    private static boolean isSymbol(char c) {
+        return !isSpace(c) && !isLetter(c) && !isDigit(c);
+    }
+}
