@@ -46,7 +46,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ "$MODE" = short ]; then
-  : "${SECONDS_PER_POINT:=3}" "${WARMUP:=12}" "${STREAMS:=200}"
+  : "${SECONDS_PER_POINT:=3}" "${WARMUP:=20}" "${STREAMS:=200}"
   STREAM_SECONDS=4; STREAM_TOKENS=100
 else
   : "${SECONDS_PER_POINT:=15}" "${WARMUP:=30}" "${STREAMS:=1000}"
