@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * being served without a single non-200, the usage buffer holds what cannot be written (bounded, nothing dropped),
  * and after recovery the ledger's per-key counts equal the load generator's own count of 200s exactly.
  *
- * <p>Normal run: a 4 s cut. {@code scripts/chaos.sh --short}: 10 s cut and 8 s pause; long mode: 60 s each.
+ * <p>Normal run: a 4 s cut. {@code scripts/chaos.sh --short}: 8 s cut and 6 s pause; long mode: 60 s each.
  */
 class PostgresOutageIT {
     private FaultProxy proxy;
@@ -42,13 +42,13 @@ class PostgresOutageIT {
 
     @Test
     void cut_cachedKeysKeepWorking_andEveryCallIsInTheLedgerOnceItIsBack() throws Exception {
-        run("cut", Chaos.seconds("pgCutSeconds", 4, 10, 60));
+        run("cut", Chaos.seconds("pgCutSeconds", 4, 8, 60));
     }
 
     @Test
     void pause_cachedKeysKeepWorking_andEveryCallIsInTheLedgerOnceItIsBack() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(!Chaos.MODE.equals("fast"), "the pause runs in scripts/chaos.sh");
-        run("pause", Chaos.seconds("pgPauseSeconds", 5, 8, 60));
+        run("pause", Chaos.seconds("pgPauseSeconds", 5, 6, 60));
     }
 
     private void run(String fault, Duration outage) throws Exception {

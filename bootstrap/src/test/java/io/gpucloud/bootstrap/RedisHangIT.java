@@ -67,7 +67,7 @@ class RedisHangIT {
         env.put("QUOTA_WHEN_REDIS_DOWN", "local");
         server = Instances.startReady(env);
         List<String> keys = List.of(newKey(",\"rpm\":1000000"), newKey(",\"tpm\":100000000"), newKey(""));
-        Duration hang = Chaos.seconds("redisHangSeconds", 3, 5, 30);
+        Duration hang = Chaos.seconds("redisHangSeconds", 3, 4, 30);
 
         try (LoadGenerator warm = new LoadGenerator(server.port(), keys, 4, Duration.ofSeconds(30))) {
             Instances.await(Duration.ofSeconds(30), () -> warm.totalOk() > 500);

@@ -37,7 +37,7 @@ final class ServeProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts {@code serve} on {@code database} with {@code extra} environment, and waits until /health is 200. */
+    /** Starts {@code serve} on {@code database} with {@code extra} environment, and waits until /health and /ready are 200. */
     static ServeProcess start(DatabaseUrl database, Map<String, String> extra, String... jvmOptions) throws Exception {
         return start(database, extra, Files.createTempFile("gpucloud-serve", ".log"), jvmOptions);
     }
@@ -64,7 +64,8 @@ final class ServeProcess implements AutoCloseable {
                 throw new AssertionError("server exited early:\n" + server.readLog());
             }
             try {
-                if (server.get("/health", null).statusCode() == 200) {
+                // /ready: the database is reachable and migrated (the key store answers); /health only says it is up.
+                if (server.get("/health", null).statusCode() == 200 && server.get("/ready", null).statusCode() == 200) {
                     return server;
                 }
             } catch (IOException notYet) {
@@ -73,7 +74,7 @@ final class ServeProcess implements AutoCloseable {
             Thread.sleep(50);
         }
         server.close();
-        throw new AssertionError("no 200 from /health within 60 s:\n" + server.readLog());
+        throw new AssertionError("no 200 from /health and /ready within 60 s:\n" + server.readLog());
     }
 
     static int freePort() throws IOException {
