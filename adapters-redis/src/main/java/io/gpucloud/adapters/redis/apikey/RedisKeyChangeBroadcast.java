@@ -9,7 +9,9 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -17,16 +19,25 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Key changes over Redis pub/sub, channel {@code <prefix>keys:changed}, payload the key hash in hex.
- * Listeners on this instance are told directly when it publishes (so it never depends on Redis to
- * drop its own cached copy), and again when the message comes back, which is harmless. Subscribes
- * on a connection of its own, opened in the background; Lettuce renews the subscription after a
- * reconnect. Messages published while this instance was disconnected are lost: the key cache's
- * time to live bounds that.
+ * Key changes over Redis pub/sub, channel {@code <prefix>keys:changed}, payload the key hash in hex
+ * and an acknowledgement key. Listeners on this instance are told directly when it publishes (so it
+ * never depends on Redis to drop its own cached copy), and again when the message comes back, which
+ * is harmless. Subscribes on a connection of its own, opened in the background; Lettuce renews the
+ * subscription after a reconnect. Messages published while this instance was disconnected are lost:
+ * the key cache's time to live bounds that.
+ *
+ * <p>Acknowledged delivery: a subscriber increments the message's acknowledgement counter only
+ * after its listeners have run, and the publisher waits until the counter reaches the number of
+ * subscribers {@code PUBLISH} reached. So when {@link #publish} returns, every instance that was
+ * listening has already dropped the key: a revoked key is refused by the very next request
+ * anywhere, not a few milliseconds later.
  */
 public final class RedisKeyChangeBroadcast implements KeyChangeBroadcast, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RedisKeyChangeBroadcast.class);
     private static final long RESUBSCRIBE_DELAY_MILLIS = 1_000;
+    /** Longer than any healthy delivery by orders of magnitude; an instance slower than this is counted and logged. */
+    private static final Duration ACKNOWLEDGEMENT_TIMEOUT = Duration.ofSeconds(2);
+    private static final long ACKNOWLEDGEMENT_TTL_MILLIS = 60_000;
 
     private final RedisConnection redis;
     private final String channel;
@@ -35,6 +46,7 @@ public final class RedisKeyChangeBroadcast implements KeyChangeBroadcast, AutoCl
     private final CompletionStage<StatefulRedisPubSubConnection<String, String>> pubSub;
     private final LongAdder received = new LongAdder();
     private final LongAdder failedPublishes = new LongAdder();
+    private final LongAdder unacknowledgedPublishes = new LongAdder();
     private volatile boolean closed;
 
     public RedisKeyChangeBroadcast(RedisConnection redis) {
@@ -56,20 +68,50 @@ public final class RedisKeyChangeBroadcast implements KeyChangeBroadcast, AutoCl
 
     /**
      * Tells this instance's listeners at once, then every other instance through Redis, and waits
-     * (at most the command timeout) until Redis has handed the message to the subscribers, so a
-     * revocation is in force everywhere before the caller answers. Never throws. Callers are on
-     * virtual threads or the CLI, never an IO thread.
+     * (at most {@link #ACKNOWLEDGEMENT_TIMEOUT}) until each subscriber Redis handed the message to
+     * has run its listeners, so a revocation is in force everywhere before the caller answers. Never
+     * throws. Callers are on virtual threads or the CLI, never an IO thread.
      */
     @Override
     public void publish(KeyHash hash) {
         deliver(hash);
+        String acknowledgements = redis.key("keys", "acks", UUID.randomUUID().toString());
         try {
-            redis.run(commands -> commands.publish(channel, hash.hex())).toCompletableFuture().join();
+            long subscribers = redis.run(commands -> commands.publish(channel, hash.hex() + " " + acknowledgements))
+                    .toCompletableFuture().join();
+            awaitAcknowledgements(acknowledgements, subscribers);
         } catch (RuntimeException failure) {
             failedPublishes.increment();
             LOG.warn("Could not broadcast a key change to other instances ({}); their caches expire it later",
                     RedisConnection.unwrap(failure).toString());
         }
+    }
+
+    private void awaitAcknowledgements(String acknowledgements, long subscribers) {
+        long deadline = System.nanoTime() + ACKNOWLEDGEMENT_TIMEOUT.toNanos();
+        long pauseMillis = 1;
+        long acknowledged = 0;
+        try {
+            while ((acknowledged = counter(acknowledgements)) < subscribers) {
+                if (System.nanoTime() - deadline > 0) {
+                    unacknowledgedPublishes.increment();
+                    LOG.warn("Only {} of {} instances confirmed a key change within {}; the others' caches expire it later",
+                            acknowledged, subscribers, ACKNOWLEDGEMENT_TIMEOUT);
+                    return;
+                }
+                Thread.sleep(pauseMillis);
+                pauseMillis = Math.min(pauseMillis * 2, 20);
+            }
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        } finally {
+            redis.run(commands -> commands.unlink(acknowledgements));
+        }
+    }
+
+    private long counter(String acknowledgements) {
+        String value = redis.run(commands -> commands.get(acknowledgements)).toCompletableFuture().join();
+        return value == null ? 0 : Long.parseLong(value);
     }
 
     @Override
@@ -85,6 +127,11 @@ public final class RedisKeyChangeBroadcast implements KeyChangeBroadcast, AutoCl
     /** Key changes received from Redis, own ones included. */
     public long received() {
         return received.sum();
+    }
+
+    /** Publications that not every subscribed instance confirmed in time. */
+    public long unacknowledgedPublishes() {
+        return unacknowledgedPublishes.sum();
     }
 
     /** Publications Redis did not take. */
@@ -113,15 +160,31 @@ public final class RedisKeyChangeBroadcast implements KeyChangeBroadcast, AutoCl
     }
 
     private void onMessage(String payload) {
+        int space = payload.indexOf(' ');
+        String hex = space < 0 ? payload : payload.substring(0, space);
         KeyHash hash;
         try {
-            hash = new KeyHash(payload);
+            hash = new KeyHash(hex);
         } catch (IllegalArgumentException malformed) {
             LOG.warn("Ignored a malformed key change message on {}", channel);
             return;
         }
         received.increment();
         deliver(hash);
+        if (space >= 0) {
+            acknowledge(payload.substring(space + 1));
+        }
+    }
+
+    private void acknowledge(String acknowledgements) {
+        if (!acknowledgements.startsWith(redis.key("keys", "acks", ""))) {
+            LOG.warn("Ignored a key change acknowledgement key outside {}", redis.key("keys", "acks", ""));
+            return;
+        }
+        redis.run(commands -> {
+            commands.incr(acknowledgements);
+            return commands.pexpire(acknowledgements, ACKNOWLEDGEMENT_TTL_MILLIS);
+        });
     }
 
     private void deliver(KeyHash hash) {

@@ -4,7 +4,10 @@ import io.gpucloud.adapters.redis.RedisConnection;
 import io.gpucloud.adapters.redis.RedisUrl;
 import io.gpucloud.adapters.redis.TestRedis;
 import io.gpucloud.domain.apikey.KeyHash;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -12,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 class RedisKeyChangeBroadcastIT {
@@ -31,6 +35,46 @@ class RedisKeyChangeBroadcastIT {
             onA.publish(REVOKED);
 
             awaitTrue("B hears of the revocation", () -> seenOnB.contains(REVOKED));
+        }
+    }
+
+    @Test
+    void publish_returnsOnlyAfterTheOtherInstancesListenersHaveRun() throws Exception {
+        String prefix = TestRedis.uniquePrefix();
+        try (RedisConnection a = TestRedis.connect(TestRedis.url(), prefix);
+             RedisConnection b = TestRedis.connect(TestRedis.url(), prefix);
+             RedisKeyChangeBroadcast onA = new RedisKeyChangeBroadcast(a);
+             RedisKeyChangeBroadcast onB = new RedisKeyChangeBroadcast(b)) {
+            List<KeyHash> seenOnB = new CopyOnWriteArrayList<>();
+            onB.subscribe(hash -> {
+                pause(Duration.ofMillis(300)); // a slow eviction: publish must wait for it, not for Redis's reply
+                seenOnB.add(hash);
+            });
+            onA.subscribed().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            onB.subscribed().toCompletableFuture().get(5, TimeUnit.SECONDS);
+
+            onA.publish(REVOKED);
+
+            assertEquals(List.of(REVOKED), seenOnB);
+            assertEquals(0, onA.unacknowledgedPublishes());
+        }
+    }
+
+    @Test
+    void publish_toASubscriberThatNeverConfirms_givesUpAfterTheAcknowledgementTimeout() throws Exception {
+        String prefix = TestRedis.uniquePrefix();
+        try (RedisConnection a = TestRedis.connect(TestRedis.url(), prefix);
+             RedisConnection mute = TestRedis.connect(TestRedis.url(), prefix);
+             RedisKeyChangeBroadcast onA = new RedisKeyChangeBroadcast(a)) {
+            StatefulRedisPubSubConnection<String, String> silent = mute.openPubSub().toCompletableFuture().get(5, TimeUnit.SECONDS);
+            silent.sync().subscribe(prefix + "keys:changed");
+
+            long started = System.nanoTime();
+            onA.publish(REVOKED);
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+
+            assertEquals(1, onA.unacknowledgedPublishes());
+            assertTrue(took.compareTo(Duration.ofSeconds(1)) > 0 && took.compareTo(Duration.ofSeconds(5)) < 0, took::toString);
         }
     }
 
@@ -88,6 +132,14 @@ class RedisKeyChangeBroadcastIT {
 
             awaitTrue("the valid message arrives", () -> !seen.isEmpty());
             assertEquals(List.of(REVOKED), seen);
+        }
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
