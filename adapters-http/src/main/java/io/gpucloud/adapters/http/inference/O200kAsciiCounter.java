@@ -2,7 +2,7 @@ package io.gpucloud.adapters.http.inference;
 
 import com.knuddels.jtokkit.api.Encoding;
 
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Counts {@code o200k_base} tokens of ASCII text without a regular expression. jtokkit splits text
@@ -29,8 +29,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * non-ASCII character is left to jtokkit ({@link #count} answers -1).
  *
  * <p>Memory: at most {@value #MAX_ENTRIES} pre-tokens of at most {@value #MAX_CACHED_LENGTH}
- * characters (a few MB); the map starts over when full. Only short fragments of prompts are kept,
+ * characters (a few MB); the table starts over when full. Only short fragments of prompts are kept,
  * never whole messages.
+ *
+ * <p>The table is looked up by a range of the text, so a pre-token seen before costs no allocation
+ * (a {@code Map<String, Integer>} needed a substring per pre-token, the largest share of the bytes
+ * a chat call allocated). It is open addressing over immutable entries without locks: a racing
+ * insert may overwrite another entry (which is then counted again later), never corrupt one.
  */
 final class O200kAsciiCounter {
     static final int MAX_CACHED_LENGTH = 16;
@@ -38,8 +43,16 @@ final class O200kAsciiCounter {
     /** Unseen pre-tokens one text may add before, when they are the majority, the rest is left to jtokkit whole. */
     static final int MAX_MISSES = 32;
 
+    private static final int TABLE_SIZE = 2 * Integer.highestOneBit(MAX_ENTRIES * 2 - 1);
+    private static final int MAX_PROBES = 8;
+
+    /** Immutable, so a racy read of a slot sees a whole entry or null. */
+    private record PreToken(String text, int hash, int tokens) {
+    }
+
     private final Encoding encoding;
-    private final ConcurrentHashMap<String, Integer> preTokens = new ConcurrentHashMap<>();
+    private volatile PreToken[] table = new PreToken[TABLE_SIZE];
+    private final AtomicInteger entries = new AtomicInteger();
 
     O200kAsciiCounter(Encoding encoding) {
         this.encoding = encoding;
@@ -59,12 +72,12 @@ final class O200kAsciiCounter {
         int misses = 0;
         while (start < n) {
             int end = preTokenEnd(text, start, n);
-            String preToken = text.substring(start, end);
-            Integer known = preToken.length() <= MAX_CACHED_LENGTH ? preTokens.get(preToken) : null;
-            if (known != null) {
+            int hash = end - start <= MAX_CACHED_LENGTH ? hash(text, start, end) : 0;
+            int known = end - start <= MAX_CACHED_LENGTH ? lookup(text, start, end, hash) : -1;
+            if (known >= 0) {
                 total += known;
             } else {
-                total += countAndRemember(preToken);
+                total += countAndRemember(text.substring(start, end), hash);
                 misses++;
             }
             seen++;
@@ -80,15 +93,60 @@ final class O200kAsciiCounter {
         return total;
     }
 
-    private int countAndRemember(String preToken) {
+    /** Pre-tokens remembered now (for tests of the bound). */
+    int rememberedPreTokens() {
+        int filled = 0;
+        for (PreToken entry : table) {
+            if (entry != null) {
+                filled++;
+            }
+        }
+        return filled;
+    }
+
+    private int lookup(String text, int start, int end, int hash) {
+        PreToken[] slots = table;
+        int mask = slots.length - 1;
+        int length = end - start;
+        for (int probe = 0; probe < MAX_PROBES; probe++) {
+            PreToken entry = slots[(hash + probe) & mask];
+            if (entry == null) {
+                return -1;
+            }
+            if (entry.hash == hash && entry.text.length() == length && text.regionMatches(start, entry.text, 0, length)) {
+                return entry.tokens;
+            }
+        }
+        return -1;
+    }
+
+    private int countAndRemember(String preToken, int hash) {
         int tokens = encoding.countTokensOrdinary(preToken);
         if (preToken.length() <= MAX_CACHED_LENGTH) {
-            if (preTokens.size() >= MAX_ENTRIES) {
-                preTokens.clear();
+            if (entries.incrementAndGet() > MAX_ENTRIES) {
+                table = new PreToken[TABLE_SIZE];
+                entries.set(1);
             }
-            preTokens.put(preToken, tokens);
+            PreToken[] slots = table;
+            int mask = slots.length - 1;
+            int slot = hash & mask;
+            for (int probe = 0; probe < MAX_PROBES; probe++) {
+                if (slots[(hash + probe) & mask] == null) {
+                    slot = (hash + probe) & mask;
+                    break;
+                }
+            }
+            slots[slot] = new PreToken(preToken, hash, tokens);
         }
         return tokens;
+    }
+
+    private static int hash(String text, int start, int end) {
+        int h = 0;
+        for (int i = start; i < end; i++) {
+            h = 31 * h + text.charAt(i);
+        }
+        return h ^ (h >>> 16);
     }
 
     /** Where the pre-token starting at {@code i} ends: the first alternative of the expression that matches there. */

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The regex-free o200k counter agrees with jtokkit's own count on every ASCII text, and declines the rest. */
 class O200kAsciiCounterTest {
@@ -73,7 +74,11 @@ class O200kAsciiCounterTest {
         for (int i = 0; i < O200kAsciiCounter.MAX_ENTRIES * 2; i++) {
             String word = " w" + Integer.toString(i, 26).replaceAll("[0-9]", "q");
             assertEquals(O200K.countTokensOrdinary(word), counter.count(word));
+            if (i % 4096 == 0) {
+                assertTrue(counter.rememberedPreTokens() <= O200kAsciiCounter.MAX_ENTRIES);
+            }
         }
+        assertEquals(O200K.countTokensOrdinary(" wabc"), counter.count(" wabc")); // seen before the table started over
     }
 
     private static String escape(String text) {
