@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Issue 9, item 1: a key that a client puts in a path or a model name never reaches the access log whole. */
 class AccessLogRedactionTest {
@@ -21,5 +22,16 @@ class AccessLogRedactionTest {
         assertEquals("gpt-4o-mini", AccessLog.safe("gpt-4o-mini"));
         assertEquals("task-1234567890abcdef", AccessLog.safe("task-1234567890abcdef"));
         assertEquals("sk-", AccessLog.safe("sk-"));
+    }
+
+    @Test
+    void controlCharactersAndSpaces_becomeUnderscores_soOneRequestIsOneLine() {
+        assertEquals("/v1/a_b_c_d", AccessLog.safe("/v1/a b\nc\td"));
+        assertEquals("x".repeat(256) + "…", AccessLog.safe("x".repeat(300)));
+    }
+
+    @Test
+    void timestamp_isUtcWithMilliseconds() {
+        assertTrue(AccessLog.timestamp().matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z"), AccessLog.timestamp());
     }
 }
