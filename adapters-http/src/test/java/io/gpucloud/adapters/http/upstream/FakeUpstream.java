@@ -25,8 +25,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An OpenAI-compatible server on a free (or given) port, told how to behave: answer normally
  * (non-streamed and SSE), stream slowly, fail with a status, hang, drop the connection mid-stream,
- * answer garbage, or echo the request body back as the completion's text. Every request it got is
- * kept (path, Authorization header, JSON body) for assertions.
+ * stall mid-answer with the connection open, answer garbage, or echo the request body back as the
+ * completion's text. Every request it got is kept (path, Authorization header, JSON body) for
+ * assertions.
  */
 final class FakeUpstream implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -46,6 +47,11 @@ final class FakeUpstream implements AutoCloseable {
         HANG,
         /** Streams two words, then closes the connection without ending the response. */
         DROP_MID_STREAM,
+        /**
+         * Streams the role chunk and the first {@link #wordsBeforeStall} words (non-streamed: the headers and
+         * the start of the body), then sends nothing more and keeps the connection open until closed.
+         */
+        STALL_MID_STREAM,
         /** Answers 200 with a body that is not JSON (non-streamed) or an event that is not (streamed). */
         GARBAGE,
         /** Streams one SSE line longer than 1 MiB. */
@@ -68,6 +74,9 @@ final class FakeUpstream implements AutoCloseable {
     volatile int status = 503;
     volatile String errorBody = "{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
     volatile Duration chunkDelay = Duration.ofMillis(100);
+    volatile int wordsBeforeStall = 2;
+    /** Answers that stalled: their events (or the start of their body) were sent and flushed. */
+    final AtomicInteger stalls = new AtomicInteger();
     volatile List<String> models = List.of("meta-llama/Llama-3.1-8B-Instruct");
     /** Held requests wait on this; it opens at close. */
     private final CountDownLatch release = new CountDownLatch(1);
@@ -173,6 +182,24 @@ final class FakeUpstream implements AutoCloseable {
                 stream(exchange, List.of(event(chunk(model, 0, "assistant", "", null)), event(chunk(model, 0, null, "Hello", null)),
                         event(chunk(model, 0, null, " from", null))), Duration.ZERO, false);
                 throw new IOException("dropping the connection mid-stream");
+            }
+            case STALL_MID_STREAM -> {
+                if (stream) {
+                    List<String> events = new ArrayList<>();
+                    events.add(event(chunk(model, 0, "assistant", "", null)));
+                    for (String word : WORDS.subList(0, wordsBeforeStall)) {
+                        events.add(event(chunk(model, 0, null, word, null)));
+                    }
+                    stream(exchange, events, Duration.ZERO, false);
+                } else {
+                    exchange.getResponseHeaders().add("Content-Type", "application/json");
+                    exchange.sendResponseHeaders(200, 0);
+                    exchange.getResponseBody().write("{\"id\":\"chatcmpl-upstream\",\"object\":\"chat.completion\",\"choices\":["
+                            .getBytes(StandardCharsets.UTF_8));
+                    exchange.getResponseBody().flush();
+                }
+                stalls.incrementAndGet();
+                hold(exchange);
             }
             case NORMAL, SLOW -> {
                 if (!stream) {

@@ -28,17 +28,14 @@ import io.gpucloud.application.inference.ListModelsService;
 import io.gpucloud.application.inference.SimulatedEngine;
 import io.gpucloud.application.inference.StaticModelCatalog;
 import io.gpucloud.application.inference.StreamChatService;
+import io.gpucloud.application.quota.BudgetSource;
+import io.gpucloud.application.quota.InProcessQuotaGate;
 import io.gpucloud.application.usage.GetUsageMetricsService;
 import io.gpucloud.application.usage.InMemoryUsageLedger;
 import io.gpucloud.domain.apikey.Limits;
 import io.gpucloud.domain.deployment.EngineKind;
 import io.gpucloud.domain.inference.ModelCatalog;
 import io.gpucloud.domain.inference.Tokenizer;
-import io.gpucloud.domain.quota.Admission;
-import io.gpucloud.domain.quota.QuotaGate;
-import io.gpucloud.domain.quota.QuotaRequest;
-import io.gpucloud.domain.quota.RateLimitSnapshot;
-import io.gpucloud.domain.quota.Reservation;
 import io.gpucloud.domain.usage.UsageRecord;
 
 import java.net.URI;
@@ -46,16 +43,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The real HTTP API in front of real {@code openai} engines, wired as bootstrap wires it: deployments
  * in memory, a {@link DeploymentCatalog} over an engine factory that builds
  * {@link OpenAiUpstreamEngine}s, a {@link DeploymentMonitor} run on every deployment change (and
- * by the tests when they want a pass), the simulated models while no deployment exists. Quota
- * admits everything; usage records are kept.
+ * by the tests when they want a pass), the simulated models while no deployment exists. Quota is
+ * the in-process gate (a key without limits is admitted at once); usage records are kept.
  */
 final class Gateway implements AutoCloseable {
     static final String ADMIN_TOKEN = "gateway-admin-token-0123456789";
@@ -92,19 +87,7 @@ final class Gateway implements AutoCloseable {
         ModelCatalog served = catalogOverride == null ? catalog : catalogOverride;
         LocalKeyChangeBroadcast broadcast = new LocalKeyChangeBroadcast();
         InMemoryUsageLedger ledger = new InMemoryUsageLedger(keys);
-        QuotaGate admitAll = new QuotaGate() {
-            @Override
-            public CompletionStage<Admission> admit(QuotaRequest request) {
-                return CompletableFuture.completedFuture(new Admission.Admitted(new Reservation(request.keyId(),
-                        request.requestId(), request.limits(), request.estimatedTokens(), request.now()),
-                        RateLimitSnapshot.unlimited()));
-            }
-
-            @Override
-            public CompletionStage<Void> settle(Reservation reservation, long actualTokens) {
-                return CompletableFuture.completedFuture(null);
-            }
-        };
+        InProcessQuotaGate quota = new InProcessQuotaGate(BudgetSource.none(), clock);
         issueKey = new IssueKeyService(keys, broadcast, IssueKeyService.DefaultLimits.none(), clock);
         UseCases useCases = new UseCases(
                 new CheckHealthService(List.of(), () -> true),
@@ -119,14 +102,18 @@ final class Gateway implements AutoCloseable {
                 new ListDeploymentsService(deployments),
                 new DeleteDeploymentService(deployments, monitor),
                 new ListModelsService(served),
-                new CompleteChatService(served, admitAll, TOKENIZER, usage::add, clock),
-                new StreamChatService(served, admitAll, TOKENIZER, usage::add, clock));
+                new CompleteChatService(served, quota, TOKENIZER, usage::add, clock),
+                new StreamChatService(served, quota, TOKENIZER, usage::add, clock));
         api = new HttpApi(useCases, HttpServerConfig.defaults().withHost("127.0.0.1").withPort(0).withIoThreads(2)
                 .withShutdownGrace(Duration.ofSeconds(2)), new Metrics(), clock).start();
     }
 
     String newKey() {
-        return issueKey.issue(new IssueKeyUseCase.Command("test", Limits.none())).secret().reveal();
+        return newKey(Limits.none());
+    }
+
+    String newKey(Limits limits) {
+        return issueKey.issue(new IssueKeyUseCase.Command("test", limits)).secret().reveal();
     }
 
     URI base() {

@@ -377,6 +377,27 @@ class OpenAiUpstreamEngineIT {
     }
 
     @Test
+    void streamStallingAfterSomeEvents_timesOutAfterTheReadTimeout_billedForWhatWasRelayed_andIsNeverRetried() {
+        FakeUpstream stalling = upstream(FakeUpstream.Behaviour.STALL_MID_STREAM);
+        FakeUpstream healthy = upstream(FakeUpstream.Behaviour.NORMAL);
+        long started = System.nanoTime();
+
+        CollectingSink sink = stream(hastyEngine(stalling, healthy));
+
+        assertEquals("Hello from", sink.text());
+        assertEquals(3, sink.chunks.size(), "the role chunk and two words");
+        assertEquals(EngineException.Kind.TIMEOUT, sink.error.get().kind());
+        long readTimeout = HASTY.readTimeout().toNanos();
+        long silence = sink.endedNanos - sink.arrivalNanos.getLast();
+        assertTrue(sink.endedNanos - started >= readTimeout, "never before the read timeout");
+        assertTrue(silence >= readTimeout - TimeUnit.MILLISECONDS.toNanos(100) && silence < readTimeout + TimeUnit.SECONDS.toNanos(2),
+                "ended " + silence / 1_000_000 + " ms after the last chunk; the read timeout is " + HASTY.readTimeout());
+        assertEquals(new TokenUsage(promptTokens(request("up-model", true)), TOKENIZER.count("up-model", "Hello from")),
+                sink.usage.get(), "billed for what was relayed");
+        assertEquals(0, healthy.chatCalls.get());
+    }
+
+    @Test
     void garbage_isABadResponse() {
         OpenAiUpstreamEngine engine = engine(upstream(FakeUpstream.Behaviour.GARBAGE));
 

@@ -9,6 +9,9 @@ import com.openai.errors.BadRequestException;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import io.gpucloud.domain.apikey.Limits;
+import io.gpucloud.domain.inference.ChatMessage;
+import io.gpucloud.domain.inference.ChatRequest;
 import io.gpucloud.domain.usage.UsageRecord;
 import io.gpucloud.domain.usage.UsageStatus;
 import org.junit.jupiter.api.AfterAll;
@@ -24,6 +27,13 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -71,8 +81,12 @@ class UpstreamGatewayIT {
     }
 
     private static HttpRequest.Builder post(String json) {
-        return HttpRequest.newBuilder(gateway.base().resolve("/v1/chat/completions")).timeout(Duration.ofSeconds(15))
-                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+        return post(gateway, key, json);
+    }
+
+    private static HttpRequest.Builder post(Gateway through, String apiKey, String json) {
+        return HttpRequest.newBuilder(through.base().resolve("/v1/chat/completions")).timeout(Duration.ofSeconds(15))
+                .header("Authorization", "Bearer " + apiKey).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json));
     }
 
@@ -198,6 +212,150 @@ class UpstreamGatewayIT {
         JsonNode error = json(events.get(events.size() - 2).substring(6)).path("error");
         assertEquals("engine_unavailable", error.path("code").asText());
         assertTrue(events.size() >= 4, "the chunks before the drop came through: " + events);
+    }
+
+    // --- an upstream that stalls mid-answer -------------------------------------------------------
+
+    /** Silence of a stream (read timeout) and whole non-streamed call (request timeout) of the stall tests. */
+    private static final Duration STALL_TIMEOUT = Duration.ofSeconds(2);
+    /** How late past its timeout a stalled call may be ended. */
+    private static final Duration STALL_MARGIN = Duration.ofMillis(1_500);
+    /** One concurrent call per key: a reservation that is not given back refuses the next call. */
+    private static final Limits ONE_AT_A_TIME = new Limits(OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(),
+            OptionalInt.of(1), Set.of(), Optional.empty());
+
+    /** A gateway of its own whose upstream read and request timeouts are {@link #STALL_TIMEOUT}. */
+    private static Gateway stallGateway(FakeUpstream stalling) {
+        Gateway hasty = new Gateway(OpenAiUpstreamEngineIT.FAST.withTimeouts(Duration.ofSeconds(1), STALL_TIMEOUT, STALL_TIMEOUT),
+                Duration.ofSeconds(10));
+        hasty.deploy("stalling", "stalling-model", Optional.empty(), stalling.base());
+        return hasty;
+    }
+
+    private static UsageRecord onlyRecord(Gateway through, String model) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        List<UsageRecord> records = List.of();
+        while (System.nanoTime() < deadline) {
+            records = through.usage.stream().filter(record -> record.model().equals(model)).toList();
+            if (!records.isEmpty()) {
+                break;
+            }
+            LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+        }
+        assertEquals(1, records.size(), "one usage record for the call: " + records);
+        return records.getFirst();
+    }
+
+    /** The data lines of a streamed answer as they arrive, read on their own thread so that every wait has a deadline. */
+    private static final class DataLines {
+        record Line(String text, long arrivedNanos) {
+        }
+
+        private static final Line END = new Line("<end of the response>", 0);
+        private final BlockingQueue<Line> lines = new LinkedBlockingQueue<>();
+
+        DataLines(HttpResponse<Stream<String>> response) {
+            Thread.ofVirtual().name("sse-reader").start(() -> {
+                try (Stream<String> body = response.body()) {
+                    body.filter(line -> line.startsWith("data: ")).forEach(line -> lines.add(new Line(line, System.nanoTime())));
+                } catch (RuntimeException brokenOff) {
+                    // the gateway under test closed; END says so
+                } finally {
+                    lines.add(END);
+                }
+            });
+        }
+
+        Line next(Duration within) throws InterruptedException {
+            Line line = lines.poll(within.toMillis(), TimeUnit.MILLISECONDS);
+            if (line == null) {
+                throw new AssertionError("no data line within " + within);
+            }
+            return line;
+        }
+
+        void assertEnded(Duration within) throws InterruptedException {
+            assertEquals(END, next(within), "the response ends after [DONE]");
+        }
+    }
+
+    @Test
+    void upstreamStallingMidStream_endsTheStreamWithATimeoutErrorAfterTheReadTimeout_billedForWhatWasRelayed()
+            throws Exception {
+        try (FakeUpstream stalling = FakeUpstream.start().behave(FakeUpstream.Behaviour.STALL_MID_STREAM);
+             Gateway hasty = stallGateway(stalling)) {
+            String oneAtATime = hasty.newKey(ONE_AT_A_TIME);
+            long started = System.nanoTime();
+            HttpResponse<Stream<String>> response = http.send(post(hasty, oneAtATime, chat("stalling-model", true)).build(),
+                    HttpResponse.BodyHandlers.ofLines());
+            assertEquals(200, response.statusCode());
+            DataLines lines = new DataLines(response);
+
+            StringBuilder relayed = new StringBuilder();
+            DataLines.Line last = null;
+            for (int i = 0; i < 1 + stalling.wordsBeforeStall; i++) {
+                last = lines.next(Duration.ofSeconds(5));
+                relayed.append(json(last.text().substring(6)).path("choices").path(0).path("delta").path("content").asText(""));
+            }
+            assertEquals("Hello from", relayed.toString(), "the role chunk and the words before the stall came through");
+            assertEquals(429, http.send(post(hasty, oneAtATime, chat("stalling-model", false)).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode(), "the stalled call holds the key's only slot");
+
+            DataLines.Line error = lines.next(STALL_TIMEOUT.plus(STALL_MARGIN).plusSeconds(1));
+            assertEquals("upstream_timeout", json(error.text().substring(6)).path("error").path("code").asText(), error.text());
+            assertEquals("data: [DONE]", lines.next(Duration.ofSeconds(2)).text());
+            lines.assertEnded(Duration.ofSeconds(2));
+            long silence = error.arrivedNanos() - last.arrivedNanos();
+            assertTrue(error.arrivedNanos() - started >= STALL_TIMEOUT.toNanos(), "never before the read timeout");
+            assertTrue(silence >= STALL_TIMEOUT.minusMillis(250).toNanos() && silence <= STALL_TIMEOUT.plus(STALL_MARGIN).toNanos(),
+                    "the error came " + silence / 1_000_000 + " ms after the last chunk; the read timeout is " + STALL_TIMEOUT);
+
+            UsageRecord metered = onlyRecord(hasty, "stalling-model");
+            assertEquals(UsageStatus.FAILED, metered.status());
+            assertEquals(Gateway.TOKENIZER.countPrompt(ChatRequest.of("stalling-model",
+                    List.of(ChatMessage.of("user", "Say hello")))), metered.promptTokens(), "the prompt, counted");
+            assertEquals(Gateway.TOKENIZER.count("stalling-model", "Hello from"), metered.completionTokens(),
+                    "what was relayed, counted");
+            assertEquals(1, stalling.chatCalls.get(), "not retried once chunks went out");
+
+            stalling.behave(FakeUpstream.Behaviour.NORMAL);
+            HttpResponse<String> next = http.send(post(hasty, oneAtATime, chat("stalling-model", true)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, next.statusCode(), "the slot came back: " + next.body());
+            assertTrue(next.body().strip().endsWith("data: [DONE]"), next.body());
+            assertTrue(next.body().contains("\" upstream\""), next.body());
+        }
+    }
+
+    @Test
+    void upstreamStallingMidBody_isA504AfterTheRequestTimeout_billedNothing() throws Exception {
+        try (FakeUpstream stalling = FakeUpstream.start().behave(FakeUpstream.Behaviour.STALL_MID_STREAM);
+             Gateway hasty = stallGateway(stalling)) {
+            String oneAtATime = hasty.newKey(ONE_AT_A_TIME);
+            long started = System.nanoTime();
+            HttpResponse<String> response = http.send(post(hasty, oneAtATime, chat("stalling-model", false))
+                    .timeout(STALL_TIMEOUT.plus(STALL_MARGIN).plusSeconds(1)).build(), HttpResponse.BodyHandlers.ofString());
+            long took = System.nanoTime() - started;
+
+            assertEquals(504, response.statusCode(), response.body());
+            JsonNode error = json(response.body()).path("error");
+            assertEquals("upstream_timeout", error.path("code").asText());
+            assertEquals("server_error", error.path("type").asText());
+            assertEquals(1, stalling.stalls.get(), "the upstream had sent its headers and the start of its body");
+            assertTrue(took >= STALL_TIMEOUT.toNanos() && took <= STALL_TIMEOUT.plus(STALL_MARGIN).toNanos(),
+                    "answered after " + took / 1_000_000 + " ms; the request timeout is " + STALL_TIMEOUT);
+            UsageRecord metered = onlyRecord(hasty, "stalling-model");
+            assertEquals(UsageStatus.FAILED, metered.status());
+            assertEquals(0, metered.promptTokens(), "nothing was delivered, nothing is billed");
+            assertEquals(0, metered.completionTokens(), "nothing was delivered, nothing is billed");
+            assertEquals(1, stalling.chatCalls.get(), "not retried once the answer began");
+
+            stalling.behave(FakeUpstream.Behaviour.NORMAL);
+            HttpResponse<String> next = http.send(post(hasty, oneAtATime, chat("stalling-model", false)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, next.statusCode(), "the slot came back: " + next.body());
+            assertEquals(FakeUpstream.TEXT, json(next.body()).path("choices").path(0).path("message").path("content").asText());
+        }
     }
 
     @Test
