@@ -60,7 +60,7 @@ final class EngineWiring implements AutoCloseable {
     private final SimulatedEngine simulated;
     private final Supplier<? extends InferenceEngine> queueEngine;
     private final Clock clock;
-    private final UpstreamSettings upstreamSettings = UpstreamSettings.defaults();
+    private final UpstreamSettings upstreamSettings;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("deployment-monitor").daemon(true).factory());
     private final DeploymentCatalog catalog;
@@ -81,6 +81,9 @@ final class EngineWiring implements AutoCloseable {
         this.simulated = simulated;
         this.queueEngine = queueEngine;
         this.clock = clock;
+        UpstreamSettings defaults = UpstreamSettings.defaults();
+        this.upstreamSettings = defaults.withTimeouts(defaults.connectTimeout(), config.upstreamReadTimeout(),
+                config.upstreamRequestTimeout());
         EngineFactory engines = this::engineFor;
         switch (config.inferenceEngine()) {
             case SIMULATED -> {

@@ -1,0 +1,32 @@
+package io.gpucloud.bootstrap;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class ConfigTest {
+
+    @Test
+    void upstreamTimeouts_defaultToTwoMinutesOfSilenceAndTenMinutesPerCall() {
+        Config config = Config.from(Map.of());
+        assertEquals(Duration.ofSeconds(120), config.upstreamReadTimeout());
+        assertEquals(Duration.ofSeconds(600), config.upstreamRequestTimeout());
+    }
+
+    @Test
+    void upstreamTimeouts_areReadFromTheEnvironment() {
+        Config config = Config.from(Map.of("UPSTREAM_READ_TIMEOUT_SECONDS", "30", "UPSTREAM_REQUEST_TIMEOUT_SECONDS", "90"));
+        assertEquals(Duration.ofSeconds(30), config.upstreamReadTimeout());
+        assertEquals(Duration.ofSeconds(90), config.upstreamRequestTimeout());
+    }
+
+    @Test
+    void upstreamTimeout_ofZero_isRefusedWithTheVariablesName() {
+        ConfigException refused = assertThrows(ConfigException.class, () -> Config.from(Map.of("UPSTREAM_READ_TIMEOUT_SECONDS", "0")));
+        assertEquals(true, refused.getMessage().contains("UPSTREAM_READ_TIMEOUT_SECONDS"), refused.getMessage());
+    }
+}
