@@ -148,7 +148,7 @@ junit=$?
 set -e
 grep -h '^CHAOS\|wrong-checksum keys\|median chat latency\|heap .* -> ' "$work/junit.log" | tee -a "$report" || true
 if [ "$junit" -ne 0 ]; then
-  grep -E 'Tests run:|FAIL|AssertionFailed|expected' "$work/junit.log" | head -40 | tee -a "$report"
+  grep -E 'Tests run:|FAIL|AssertionFailed|expected|\[ERROR\]' "$work/junit.log" | head -40 | tee -a "$report"
   say "FAIL: the JUnit reliability tests failed"
   failed=1
 fi
