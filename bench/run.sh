@@ -8,7 +8,7 @@
 #   bench/run.sh --scaling  also: cost against connections (1..1,000), prompt size and streams
 #
 # Options: --redis (quota on the machine's Redis, REDIS_KEY_PREFIX=bench-<random>:), --seconds N,
-# --warmup N, --streams N, --keep (keep the temp dir with logs), --jfr (record a JFR of the simulated
+# --warmup N, --streams N, --keep (keep the temp dir with logs), --jfr (record a JFR of the simulated and openai
 # gateway's measured run into the temp dir), --simulated-only (bare baseline and the simulated path only:
 # for quick before/after comparisons of a change).
 # Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres: a database
@@ -198,7 +198,7 @@ start_gateway() {
   [ -n "$DATABASE_URL_BENCH" ] && envs+=(DATABASE_URL="$DATABASE_URL_BENCH")
   if [ "$USE_REDIS" = 1 ]; then envs+=(REDIS_URL="$REDIS_URL_BENCH" REDIS_KEY_PREFIX="$REDIS_PREFIX"); fi
   local jfr=()
-  if [ "$JFR" = 1 ] && [ "$name" = simulated ]; then
+  if [ "$JFR" = 1 ] && { [ "$name" = simulated ] || [ "$name" = openai ]; }; then
     jfr=("-XX:StartFlightRecording=filename=$T/$name.jfr,settings=profile,delay=${WARMUP}s")
   fi
   local t0; t0="$(now_ns)"

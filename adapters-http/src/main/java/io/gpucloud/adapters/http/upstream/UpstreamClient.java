@@ -18,6 +18,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class UpstreamClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamClient.class);
+    private static final int MAX_THREADS = 16;
+    private static final int MIN_THREADS = 2;
 
     private final HttpClient jetty;
     private final UpstreamSettings settings;
@@ -29,7 +31,10 @@ public final class UpstreamClient implements AutoCloseable {
 
     /** Starts the client's selector and thread pool; close it at shutdown. */
     public static UpstreamClient start(UpstreamSettings settings) {
-        QueuedThreadPool threads = new QueuedThreadPool();
+        // Callbacks never block, so a few threads carry any load; Jetty's default (up to 200, a new one whenever all
+        // are busy) grew past 100 threads under load and spent the two cores switching between them.
+        QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, MIN_THREADS);
+        threads.setReservedThreads(0);
         threads.setName("upstream");
         threads.setDaemon(true);
         ClientConnector connector = new ClientConnector();
