@@ -126,7 +126,9 @@ final class DatabaseConnector implements HealthProbe, AutoCloseable {
                 throw new IllegalStateException("no answer from " + url.describe());
             }
             if (config.runMigrations()) {
-                int applied = candidate.migrate();
+                // Flyway only when the history table is not exactly this build's migrations (~700 ms saved per
+                // restart); 'gpucloud migrate' still runs Flyway with its full validation every time.
+                int applied = candidate.migrateUnlessUpToDate();
                 if (applied > 0) {
                     LOG.info("Applied {} database migration(s) to {}", applied, url.describe());
                 }

@@ -19,13 +19,16 @@ import org.postgresql.util.ServerErrorMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One PostgreSQL database: a small connection pool, a {@link Jdbi} over it, and the Flyway migrations.
+ * One PostgreSQL database: a small connection pool, a {@link Jdbi} over it, and the Flyway migrations
+ * ({@link BundledMigrations}: {@link #migrateUnlessUpToDate} skips Flyway when its history shows nothing to do).
  * Construction never connects, so it succeeds while PostgreSQL is down; every operation then fails fast
  * (within {@link Settings#connectionTimeout()}) with {@link UnavailableException}, never with "not found".
  *
@@ -46,7 +49,10 @@ public final class Database implements AutoCloseable {
 
     private final HikariDataSource pool;
     private final Jdbi jdbi;
-    private final Flyway flyway;
+    private final BundledMigrations migrations;
+    /** Built on first use: Flyway's class loading and classpath scan are most of a start's migration cost. */
+    private Flyway flyway;
+    private final AtomicInteger flywayRuns = new AtomicInteger();
 
     /**
      * @param maximumPoolSize   connections at most (at least 2: migrating holds one while Flyway uses another)
@@ -73,7 +79,13 @@ public final class Database implements AutoCloseable {
     }
 
     public Database(DatabaseUrl url, Settings settings) {
+        this(url, settings, BundledMigrations.production());
+    }
+
+    /** With other migrations than the bundled ones: for tests. */
+    Database(DatabaseUrl url, Settings settings, BundledMigrations migrations) {
         this.url = url;
+        this.migrations = migrations;
         this.pool = new HikariDataSource(poolConfig(url, settings));
         this.jdbi = Jdbi.create(pool)
                 .installPlugin(new PostgresPlugin())
@@ -83,10 +95,23 @@ public final class Database implements AutoCloseable {
         jdbi.registerArrayType(Long.class, "bigint");
         // Jdbi's default message lists every bound value: a usage batch's ten thousand of them, key hashes...
         jdbi.getConfig(StatementExceptions.class).setMessageRendering(Database::statementFailure);
-        this.flyway = Flyway.configure()
-                .dataSource(pool)
-                .locations("classpath:db/migration")
-                .load();
+    }
+
+    private synchronized Flyway flyway() {
+        if (flyway == null) {
+            flyway = Flyway.configure()
+                    .dataSource(pool)
+                    .locations(migrations.flywayLocations())
+                    .table(BundledMigrations.HISTORY_TABLE)
+                    .load();
+        }
+        flywayRuns.incrementAndGet();
+        return flyway;
+    }
+
+    /** How many times this instance has run a Flyway command (migrate or info): for tests of the fast path. */
+    int flywayRuns() {
+        return flywayRuns.get();
     }
 
     private static HikariConfig poolConfig(DatabaseUrl url, Settings settings) {
@@ -146,8 +171,9 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * Applies pending migrations. Idempotent; safe when several instances start together (they take turns
-     * on an advisory lock and the later ones find nothing to do).
+     * Applies pending migrations with Flyway, which validates every applied one against this build's (checksums
+     * included) first. Idempotent; safe when several instances start together (they take turns on an advisory
+     * lock and the later ones find nothing to do). {@code gpucloud migrate} runs this.
      *
      * @return how many migrations this call applied
      */
@@ -156,7 +182,7 @@ public final class Database implements AutoCloseable {
             int applied = jdbi.withHandle(handle -> {
                 handle.execute("SELECT pg_advisory_lock(?)", MIGRATION_LOCK);
                 try {
-                    return flyway.migrate().migrationsExecuted;
+                    return flyway().migrate().migrationsExecuted;
                 } finally {
                     handle.execute("SELECT pg_advisory_unlock(?)", MIGRATION_LOCK);
                 }
@@ -168,13 +194,55 @@ public final class Database implements AutoCloseable {
         }
     }
 
+    /**
+     * What a server start runs: nothing but a read of Flyway's history table when it records exactly this build's
+     * migrations, all applied successfully with unchanged checksums ({@link BundledMigrations#whyNotUpToDate});
+     * {@link #migrate} (Flyway) in every other case — a new database, a missing or failed migration, one from a
+     * newer build, a changed file — so those behave exactly as they do under Flyway.
+     *
+     * @return how many migrations this call applied
+     */
+    public int migrateUnlessUpToDate() {
+        Optional<String> behind = whyNotUpToDate();
+        if (behind.isEmpty()) {
+            LOG.info("database {}: 0 migration(s) applied, schema up to date ({} migration(s) recorded in {}; Flyway "
+                    + "not run)", url.describe(), migrations.migrations().size(), BundledMigrations.HISTORY_TABLE);
+            return 0;
+        }
+        LOG.info("database {}: running Flyway: {}", url.describe(), behind.get());
+        return migrate();
+    }
+
     /** True when every migration this build knows of has been applied. */
     public boolean isMigrated() {
+        if (whyNotUpToDate().isEmpty()) {
+            return true;
+        }
         try {
-            MigrationInfoService info = flyway.info();
+            MigrationInfoService info = flyway().info();
             return info.current() != null && info.pending().length == 0;
         } catch (FlywayException failure) {
             throw translate(failure);
+        }
+    }
+
+    /**
+     * Empty when the history table records exactly the bundled migrations; otherwise why Flyway must look. A
+     * database that cannot be reached is {@link UnavailableException} (Flyway would fail the same way); a query
+     * that fails on a live connection (permissions, an unexpected table layout) leaves the decision to Flyway.
+     */
+    private Optional<String> whyNotUpToDate() {
+        Connection connection;
+        try {
+            connection = pool.getConnection();
+        } catch (SQLException unreachable) {
+            throw new UnavailableException("database", "database " + url.describe() + " is unavailable: "
+                    + reason(unreachable), unreachable);
+        }
+        try (connection) {
+            return migrations.whyNotUpToDate(connection);
+        } catch (SQLException | RuntimeException unreadable) {
+            return Optional.of("could not read " + BundledMigrations.HISTORY_TABLE + " (" + firstLine(unreadable.getMessage()) + ")");
         }
     }
 

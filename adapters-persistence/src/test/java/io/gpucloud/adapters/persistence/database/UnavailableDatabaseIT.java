@@ -79,6 +79,7 @@ class UnavailableDatabaseIT {
     @Test
     void migrate_whilePostgresIsDown_throwsUnavailable() {
         assertUnavailable(down::migrate);
+        assertUnavailable(down::migrateUnlessUpToDate);
         assertUnavailable(down::isMigrated);
     }
 
