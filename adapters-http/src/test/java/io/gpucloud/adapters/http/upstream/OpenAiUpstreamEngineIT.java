@@ -259,6 +259,18 @@ class OpenAiUpstreamEngineIT {
     }
 
     @Test
+    void streamWithNegativeUsage_isCountedWithTheTokenizer_neverBilledNegative() {
+        FakeUpstream upstream = upstream(FakeUpstream.Behaviour.NORMAL);
+        upstream.usage = FakeUpstream.Usage.NEGATIVE;
+
+        CollectingSink sink = stream(engine(upstream));
+
+        assertEquals(FakeUpstream.TEXT, sink.text());
+        assertEquals(new TokenUsage(promptTokens(request("up-model", true)), TOKENIZER.count("up-model", FakeUpstream.TEXT)),
+                sink.usage.get());
+    }
+
+    @Test
     void stream_reachesTheSinkChunkByChunk_asTheUpstreamProducesIt() {
         FakeUpstream upstream = upstream(FakeUpstream.Behaviour.SLOW);
         upstream.chunkDelay = Duration.ofMillis(150);
