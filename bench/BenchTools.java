@@ -39,6 +39,10 @@ import java.util.concurrent.atomic.LongAdder;
  *       parses it with Jackson (a tree, as the gateway does) and answers a fixed 301-byte
  *       {@code chat.completion}. No auth, quota, metering, logging or metrics: what a Java server
  *       on this machine costs at the least.</li>
+ *   <li>{@code jdk-hop PORT UPSTREAM_URL}: the naive proxy the {@code openai} engine is measured
+ *       against: the bare server's Undertow and Jackson parse, then the body forwarded unchanged with
+ *       one JDK {@code HttpClient.sendAsync} from the IO thread to {@code UPSTREAM_URL}, and the
+ *       upstream's answer sent back. No auth, quota, metering or logging.</li>
  *   <li>{@code stream-upstream PORT}: an OpenAI-compatible mock upstream for streams. A streamed
  *       request gets its {@code max_tokens} content chunks at {@code tokens_per_second} (a request
  *       field, default 50), each chunk's content the wall-clock time it was written, in
@@ -60,11 +64,12 @@ public final class BenchTools {
     public static void main(String[] args) throws Exception {
         switch (args.length == 0 ? "" : args[0]) {
             case "bare" -> bare(Integer.parseInt(args[1]), Files.readAllBytes(Path.of(args[2])));
+            case "jdk-hop" -> jdkHop(Integer.parseInt(args[1]), args[2]);
             case "stream-upstream" -> streamUpstream(Integer.parseInt(args[1]));
             case "stream-client" -> streamClient(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]),
                     Integer.parseInt(args[5]), Integer.parseInt(args[6]));
             default -> {
-                System.err.println("usage: BenchTools bare PORT COMPLETION_FILE | stream-upstream PORT | "
+                System.err.println("usage: BenchTools bare PORT COMPLETION_FILE | jdk-hop PORT UPSTREAM_URL | stream-upstream PORT | "
                         + "stream-client URL KEY STREAMS SECONDS TOKENS RATE");
                 System.exit(2);
             }
@@ -98,6 +103,51 @@ public final class BenchTools {
                 .build();
         server.start();
         System.out.println("bare server listening on 127.0.0.1:" + port);
+    }
+
+    // ---------------------------------------------------------------- the naive JDK HttpClient hop
+
+    private static void jdkHop(int port, String upstreamUrl) {
+        java.net.http.HttpClient client = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1)
+                .build();
+        java.net.URI upstream = java.net.URI.create(upstreamUrl);
+        Undertow server = Undertow.builder()
+                .addHttpListener(port, "127.0.0.1")
+                .setIoThreads(2)
+                .setWorkerThreads(2)
+                .setHandler(exchange -> exchange.getRequestReceiver().receiveFullBytes((done, bytes) -> {
+                    try {
+                        if (MAPPER.readTree(bytes).path("model").asText().isEmpty()) {
+                            done.setStatusCode(400);
+                            done.endExchange();
+                            return;
+                        }
+                    } catch (IOException malformed) {
+                        done.setStatusCode(400);
+                        done.endExchange();
+                        return;
+                    }
+                    java.net.http.HttpRequest forward = java.net.http.HttpRequest.newBuilder(upstream)
+                            .header("Content-Type", "application/json")
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes))
+                            .build();
+                    done.dispatch(SameThreadExecutor.INSTANCE, () -> client.sendAsync(forward,
+                            java.net.http.HttpResponse.BodyHandlers.ofByteArray()).whenComplete((answer, failure) ->
+                            done.getIoThread().execute(() -> {
+                                if (failure != null) {
+                                    done.setStatusCode(502);
+                                    done.endExchange();
+                                    return;
+                                }
+                                done.setStatusCode(answer.statusCode());
+                                done.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+                                done.getResponseSender().send(ByteBuffer.wrap(answer.body()));
+                            })));
+                }))
+                .build();
+        server.start();
+        System.out.println("jdk-hop listening on 127.0.0.1:" + port + ", forwarding to " + upstreamUrl);
     }
 
     // ---------------------------------------------------------------- the streaming mock upstream

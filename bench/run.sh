@@ -110,6 +110,14 @@ free_port() {
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
   done
 }
+wait_listening() { # url seconds -> 0 when it answers anything (the baselines answer a GET with 400)
+  local url="$1" deadline=$(( $(date +%s) + $2 ))
+  while [ "$(date +%s)" -le "$deadline" ]; do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$url" 2>/dev/null)" != 000 ] && return 0
+    sleep 0.01
+  done
+  return 1
+}
 wait_http() { # url seconds -> 0 when it answers 200
   local url="$1" deadline=$(( $(date +%s) + $2 ))
   while [ "$(date +%s)" -le "$deadline" ]; do
@@ -241,7 +249,7 @@ fi
 BARE_PORT="$(free_port)"
 java -Xmx256m -cp "$TOOLS_CP" BenchTools bare "$BARE_PORT" "$COMPLETION" > "$T/bare.log" 2>&1 &
 BARE_PID=$!; PIDS+=("$BARE_PID")
-wait_http "http://127.0.0.1:$BARE_PORT/" 30 || true
+wait_listening "http://127.0.0.1:$BARE_PORT/" 30 || true
 BARE_URL="http://127.0.0.1:$BARE_PORT/v1/chat/completions"
 warm "$BARE_PID" "$BARE_URL" 64 "$WARMUP" ""
 wrk_point bare-c64 "$BARE_PID" "$BARE_URL" 64 "$SECONDS_PER_POINT" ""
@@ -339,6 +347,17 @@ NGX_URL="http://127.0.0.1:$NGX_PORT/v1/chat/completions"
 warm "$NGX_WORKER" "$NGX_URL" 64 2 ""
 wrk_point nginx-c64 "$NGX_WORKER" "$NGX_URL" 64 "$SECONDS_PER_POINT" ""
 wrk_point nginx-c8 "$NGX_WORKER" "$NGX_URL" 8 "$SECONDS_PER_POINT" ""
+
+# The naive hop: Undertow + Jackson + one JDK HttpClient.sendAsync to the same nginx (the issue's baseline).
+HOP_PORT="$(free_port)"
+java -Xmx256m -cp "$TOOLS_CP" BenchTools jdk-hop "$HOP_PORT" "$NGX_URL" > "$T/jdk-hop.log" 2>&1 &
+HOP_PID=$!; PIDS+=("$HOP_PID")
+wait_listening "http://127.0.0.1:$HOP_PORT/" 30 || true
+HOP_URL="http://127.0.0.1:$HOP_PORT/v1/chat/completions"
+warm "$HOP_PID" "$HOP_URL" 64 "$WARMUP" ""
+wrk_point jdkhop-c64 "$HOP_PID" "$HOP_URL" 64 "$SECONDS_PER_POINT" ""
+wrk_point jdkhop-c8 "$HOP_PID" "$HOP_URL" 8 "$SECONDS_PER_POINT" ""
+stop_pid "$HOP_PID"
 
 start_gateway openai INFERENCE_ENGINE=openai UPSTREAM_URL="http://127.0.0.1:$NGX_PORT/v1"
 UP_PID="$GW_PID"; UP_PORT="$GW_PORT"
@@ -451,7 +470,7 @@ echo
 SIM_RATIO="$(ratio "$(get simulated-c64 2)" "$(get bare-c64 2)")"
 UP_ADDED_P50="$(awk -v a="$(get upstream-c8 3)" -v b="$(get nginx-c8 3)" 'BEGIN{printf "%.2f", (a - b) / 1000}')"
 echo "simulated full path at 64 connections: $SIM_RATIO of bare Undertow's req/s (goal >= 0.40; CI fails below $FAIL_RATIO), p99 $(ms "$(get simulated-c64 5)") ms (goal < 5)"
-echo "openai hop to nginx: $(get upstream-c64 2) req/s at 64 connections ($(ratio "$(get upstream-c64 2)" "$(get nginx-c64 2)") of nginx direct), added p50 at 8 connections $UP_ADDED_P50 ms (goal <= 0.3), gateway CPU $(get upstream-c64 6) µs per proxied request (goal <= 80)"
+echo "openai hop to nginx: $(get upstream-c64 2) req/s at 64 connections ($(ratio "$(get upstream-c64 2)" "$(get nginx-c64 2)") of nginx direct, $(ratio "$(get upstream-c64 2)" "$(get jdkhop-c64 2)")x the naive JDK HttpClient hop: goal >= 1.5), added p50 at 8 connections $UP_ADDED_P50 ms (goal <= 0.3), gateway CPU $(get upstream-c64 6) µs per proxied request (goal <= 80)"
 echo "start-up, launch to /health 200: $(get startup-simulated 2) ms first start (fresh database, migrations), $(get startup-openai 2) ms restart, $(get startup-aot 2) ms restart with an AOT cache (goal <= 1500)"
 echo
 printf '%-18s %8s %7s %9s %11s %11s %11s %11s %11s %8s\n' streams finished failed chunks 'p50 delay' 'p99 delay' 'max delay' 'CPU cores' 'ms CPU/str' 'RSS MB'
