@@ -13,7 +13,6 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,10 +20,10 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The usage ledger in PostgreSQL. {@link #append} writes a whole batch in one transaction: one multi-row
- * insert of the events ({@code ON CONFLICT (request_id) DO NOTHING RETURNING} the new ones), one upsert of
- * the hourly roll-up for those, one update of their keys' {@code usage_count}/{@code last_used_at}; nothing
- * row by row. Reads come from the roll-up; only the partial hours at the ends of a summary read events.
+ * The usage ledger in PostgreSQL. {@link #append} writes a whole batch in one transaction of two
+ * statements: the batch's keys locked in id order, then one statement that inserts the events ({@code ON
+ * CONFLICT (request_id) DO NOTHING}) and, from the rows it inserted, upserts the hourly roll-up and moves
+ * the keys' {@code usage_count}/{@code last_used_at}; nothing row by row, and no rows travel back. Reads come from the roll-up; only the partial hours at the ends of a summary read events.
  * Blocking; failures throw {@link io.gpucloud.domain.UnavailableException} and leave nothing written.
  */
 public final class JdbiUsageLedger implements UsageLedger {
@@ -32,9 +31,6 @@ public final class JdbiUsageLedger implements UsageLedger {
 
     public JdbiUsageLedger(Database database) {
         this.database = database;
-    }
-
-    private record HourOfKey(UUID keyId, Instant hour) {
     }
 
     @Override
@@ -65,54 +61,12 @@ public final class JdbiUsageLedger implements UsageLedger {
             statuses.add(record.status().wireName());
             occurredAt.add(record.occurredAt().toString());
         }
+        List<UUID> keysInOrder = keyIds.stream().distinct().sorted().toList();
         return database.inTransaction(handle -> {
             UsageSql sql = handle.attach(UsageSql.class);
-            List<UsageSql.NewEvent> added = sql.insertEvents(requestIds, keyIds, models, promptTokens,
-                    completionTokens, latencies, statuses, occurredAt);
-            if (added.isEmpty()) {
-                return 0;
-            }
-            addToHours(sql, added);
-            addToKeys(sql, added);
-            return added.size();
+            sql.lockKeys(keysInOrder);
+            return sql.append(requestIds, keyIds, models, promptTokens, completionTokens, latencies, statuses, occurredAt);
         });
-    }
-
-    private static void addToHours(UsageSql sql, List<UsageSql.NewEvent> added) {
-        Map<HourOfKey, long[]> sums = new HashMap<>();
-        for (UsageSql.NewEvent event : added) {
-            long[] sum = sums.computeIfAbsent(
-                    new HourOfKey(event.keyId(), event.occurredAt().truncatedTo(ChronoUnit.HOURS)), ignored -> new long[3]);
-            sum[0]++;
-            sum[1] += event.tokens();
-            sum[2] += event.latencyMs();
-        }
-        List<UUID> keyIds = new ArrayList<>();
-        List<String> hours = new ArrayList<>();
-        List<Long> requests = new ArrayList<>();
-        List<Long> tokens = new ArrayList<>();
-        List<Long> latencies = new ArrayList<>();
-        sums.forEach((hourOfKey, sum) -> {
-            keyIds.add(hourOfKey.keyId());
-            hours.add(hourOfKey.hour().toString());
-            requests.add(sum[0]);
-            tokens.add(sum[1]);
-            latencies.add(sum[2]);
-        });
-        sql.addToHours(keyIds, hours, requests, tokens, latencies);
-    }
-
-    private static void addToKeys(UsageSql sql, List<UsageSql.NewEvent> added) {
-        Map<UUID, Long> uses = new HashMap<>();
-        Map<UUID, Instant> lastUse = new HashMap<>();
-        for (UsageSql.NewEvent event : added) {
-            uses.merge(event.keyId(), 1L, Long::sum);
-            lastUse.merge(event.keyId(), event.occurredAt(), (a, b) -> a.isAfter(b) ? a : b);
-        }
-        List<UUID> keyIds = new ArrayList<>(uses.keySet());
-        sql.lockKeys(keyIds);
-        sql.addToKeys(keyIds, keyIds.stream().map(uses::get).toList(),
-                keyIds.stream().map(id -> lastUse.get(id).toString()).toList());
     }
 
     @Override

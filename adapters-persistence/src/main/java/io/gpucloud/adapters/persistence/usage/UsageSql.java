@@ -3,7 +3,6 @@ package io.gpucloud.adapters.persistence.usage;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
-import org.jdbi.v3.sqlobject.statement.SqlUpdate;
 
 import java.time.Instant;
 import java.util.List;
@@ -11,17 +10,12 @@ import java.util.UUID;
 
 /**
  * Batches travel as one array per column ({@code unnest}): one statement and one plan whatever the batch
- * size, no limit on bound parameters. Rows are written in key order so that concurrent flushes lock
- * events, then hourly rows, then keys always in the same order and cannot deadlock.
+ * size, no limit on bound parameters. A flush locks its keys first, in id order, then writes events and
+ * hourly rows in key order, so concurrent flushes always lock in the same order and cannot deadlock.
  */
-@RegisterConstructorMapper(UsageSql.NewEvent.class)
 @RegisterConstructorMapper(UsageSql.Hour.class)
 @RegisterConstructorMapper(UsageSql.Totals.class)
 interface UsageSql {
-
-    /** A row {@link #insertEvents} wrote (a request id not stored before). */
-    record NewEvent(UUID keyId, Instant occurredAt, long tokens, long latencyMs) {
-    }
 
     record Hour(Instant hour, long requests, long tokens) {
     }
@@ -29,48 +23,52 @@ interface UsageSql {
     record Totals(long requests, long tokens, long latencyMs) {
     }
 
+    /**
+     * Writes a batch in one statement: the events whose request id is new, their hourly roll-up and their
+     * keys' {@code usage_count}/{@code last_used_at}, aggregated by PostgreSQL from the inserted rows
+     * themselves (no rows travel back to be summed here). Answers how many events were new. Hours are whole
+     * UTC hours whatever the session's time zone.
+     */
     @SqlQuery("""
-            INSERT INTO usage_events (request_id, key_id, model, prompt_tokens, completion_tokens, latency_ms, status,
-                                      occurred_at)
-            SELECT * FROM unnest(:requestIds::text[], :keyIds::uuid[], :models::text[], :promptTokens::bigint[],
-                                 :completionTokens::bigint[], :latencies::bigint[], :statuses::text[],
-                                 :occurredAt::timestamptz[])
-            ORDER BY 1
-            ON CONFLICT (request_id) DO NOTHING
-            RETURNING key_id, occurred_at, prompt_tokens + completion_tokens AS tokens, latency_ms
+            WITH added AS (
+                INSERT INTO usage_events (request_id, key_id, model, prompt_tokens, completion_tokens, latency_ms,
+                                          status, occurred_at)
+                SELECT * FROM unnest(:requestIds::text[], :keyIds::uuid[], :models::text[], :promptTokens::bigint[],
+                                     :completionTokens::bigint[], :latencies::bigint[], :statuses::text[],
+                                     :occurredAt::timestamptz[])
+                ORDER BY 1
+                ON CONFLICT (request_id) DO NOTHING
+                RETURNING key_id, occurred_at, prompt_tokens + completion_tokens AS tokens, latency_ms
+            ), hours AS (
+                INSERT INTO usage_hourly (key_id, hour, request_count, token_count, latency_ms_sum)
+                SELECT key_id, date_trunc('hour', occurred_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
+                       count(*), sum(tokens), sum(latency_ms)
+                  FROM added
+                 GROUP BY 1, 2
+                 ORDER BY 1, 2
+                ON CONFLICT (key_id, hour) DO UPDATE SET
+                    request_count  = usage_hourly.request_count + excluded.request_count,
+                    token_count    = usage_hourly.token_count + excluded.token_count,
+                    latency_ms_sum = usage_hourly.latency_ms_sum + excluded.latency_ms_sum
+            ), keys AS (
+                UPDATE api_keys AS k
+                   SET usage_count = k.usage_count + u.uses,
+                       last_used_at = greatest(k.last_used_at, u.last_used)
+                  FROM (SELECT key_id, count(*) AS uses, max(occurred_at) AS last_used
+                          FROM added GROUP BY key_id) AS u
+                 WHERE k.id = u.key_id
+            )
+            SELECT count(*) FROM added
             """)
-    List<NewEvent> insertEvents(@Bind("requestIds") List<String> requestIds, @Bind("keyIds") List<UUID> keyIds,
-                                @Bind("models") List<String> models, @Bind("promptTokens") List<Long> promptTokens,
-                                @Bind("completionTokens") List<Long> completionTokens,
-                                @Bind("latencies") List<Long> latencies, @Bind("statuses") List<String> statuses,
-                                @Bind("occurredAt") List<String> occurredAt);
+    int append(@Bind("requestIds") List<String> requestIds, @Bind("keyIds") List<UUID> keyIds,
+               @Bind("models") List<String> models, @Bind("promptTokens") List<Long> promptTokens,
+               @Bind("completionTokens") List<Long> completionTokens,
+               @Bind("latencies") List<Long> latencies, @Bind("statuses") List<String> statuses,
+               @Bind("occurredAt") List<String> occurredAt);
 
-    @SqlUpdate("""
-            INSERT INTO usage_hourly (key_id, hour, request_count, token_count, latency_ms_sum)
-            SELECT * FROM unnest(:keyIds::uuid[], :hours::timestamptz[], :requests::bigint[], :tokens::bigint[],
-                                 :latencies::bigint[])
-            ORDER BY 1, 2
-            ON CONFLICT (key_id, hour) DO UPDATE SET
-                request_count  = usage_hourly.request_count + excluded.request_count,
-                token_count    = usage_hourly.token_count + excluded.token_count,
-                latency_ms_sum = usage_hourly.latency_ms_sum + excluded.latency_ms_sum
-            """)
-    void addToHours(@Bind("keyIds") List<UUID> keyIds, @Bind("hours") List<String> hours,
-                    @Bind("requests") List<Long> requests, @Bind("tokens") List<Long> tokens,
-                    @Bind("latencies") List<Long> latencies);
-
+    /** Taken first, in id order, so that concurrent flushes (other instances) never wait on each other in a cycle. */
     @SqlQuery("SELECT id FROM api_keys WHERE id = ANY(:keyIds::uuid[]) ORDER BY id FOR UPDATE")
     List<UUID> lockKeys(@Bind("keyIds") List<UUID> keyIds);
-
-    @SqlUpdate("""
-            UPDATE api_keys AS k
-               SET usage_count = k.usage_count + u.uses,
-                   last_used_at = greatest(k.last_used_at, u.last_used)
-              FROM unnest(:keyIds::uuid[], :uses::bigint[], :lastUsed::timestamptz[]) AS u (id, uses, last_used)
-             WHERE k.id = u.id
-            """)
-    void addToKeys(@Bind("keyIds") List<UUID> keyIds, @Bind("uses") List<Long> uses,
-                   @Bind("lastUsed") List<String> lastUsed);
 
     @SqlQuery("""
             SELECT hour, request_count AS requests, token_count AS tokens
