@@ -306,7 +306,7 @@ public final class OpenAiUpstreamEngine implements InferenceEngine, AutoCloseabl
                 int status = response.getStatus();
                 if (status / 100 == 2) {
                     try {
-                        ChatCompletion completion = UpstreamJson.completion(UpstreamJson.parse(content, 0, content.length),
+                        ChatCompletion completion = AnswerReader.completion(content, 0, content.length,
                                 engine.clock, new Counting(engine.tokenizer, request));
                         engine.pool.succeeded(endpoint);
                         result.complete(completion);

@@ -1,6 +1,5 @@
 package io.gpucloud.adapters.http.upstream;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.gpucloud.domain.inference.Cancellation;
 import io.gpucloud.domain.inference.ChatChunk;
 import io.gpucloud.domain.inference.ChatRequest;
@@ -232,16 +231,15 @@ final class StreamCall implements Cancellation {
                     sink.complete(usage());
                     return;
                 }
-                JsonNode event;
                 Optional<ChatChunk> chunk;
                 try {
-                    event = UpstreamJson.parse(data, 0, length);
-                    Optional<String> error = UpstreamJson.streamError(event);
+                    AnswerReader.ChunkEvent event = AnswerReader.chunkEvent(data, 0, length);
+                    Optional<String> error = event.error();
                     if (error.isPresent()) {
-                        throw new AttemptFailure.Raised(streamError(event, error.get()));
+                        throw new AttemptFailure.Raised(streamError(event.errorStatus(), error.get()));
                     }
-                    UpstreamJson.usage(event.get("usage")).ifPresent(usage -> upstreamUsage = Optional.of(usage));
-                    chunk = UpstreamJson.chunk(event, counting);
+                    event.usage().ifPresent(usage -> upstreamUsage = Optional.of(usage));
+                    chunk = event.chunk(counting);
                 } catch (UpstreamJson.Malformed malformed) {
                     throw new AttemptFailure.Raised(AttemptFailure.badResponse(malformed.getMessage()));
                 }
@@ -253,8 +251,7 @@ final class StreamCall implements Cancellation {
             }
         }
 
-        private AttemptFailure streamError(JsonNode event, String message) {
-            int clientError = UpstreamJson.streamErrorStatus(event);
+        private AttemptFailure streamError(int clientError, String message) {
             if (clientError > 0) {
                 return new AttemptFailure(new EngineException(EngineException.Kind.REJECTED, message, clientError,
                         Optional.empty(), null), false, false);

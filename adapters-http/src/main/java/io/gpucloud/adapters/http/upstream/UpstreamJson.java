@@ -6,23 +6,14 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.gpucloud.application.inference.StreamChatService;
-import io.gpucloud.domain.inference.ChatChunk;
-import io.gpucloud.domain.inference.ChatCompletion;
 import io.gpucloud.domain.inference.ChatMessage;
 import io.gpucloud.domain.inference.ChatRequest;
-import io.gpucloud.domain.inference.Choice;
-import io.gpucloud.domain.inference.ChunkChoice;
-import io.gpucloud.domain.inference.TokenUsage;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,7 +21,7 @@ import java.util.Optional;
 /**
  * The OpenAI wire format as the engine speaks it upstream: the request re-serialised from a
  * {@link ChatRequest} (every field the client sent, unknown ones untouched), and the upstream's
- * completions, stream chunks, usage, errors and model list read back into domain values.
+ * errors and model list read back; its completions and stream chunks are read by {@link AnswerReader}.
  */
 final class UpstreamJson {
     /** Deep enough for any real completion (tool calls, logprobs), shallow enough to refuse a hostile document. */
@@ -129,109 +120,6 @@ final class UpstreamJson {
         }
     }
 
-    /** A non-streamed {@code chat.completion}; usage counted with {@code tokens} when the upstream's is absent or invalid. */
-    static ChatCompletion completion(JsonNode root, Clock clock, Counting tokens) throws Malformed {
-        if (root.has("error") && !root.path("error").isNull()) {
-            throw new Malformed("the upstream answered an error with a success status");
-        }
-        JsonNode choicesNode = root.get("choices");
-        if (choicesNode == null || !choicesNode.isArray()) {
-            throw new Malformed("no choices array");
-        }
-        List<Choice> choices = new ArrayList<>(choicesNode.size());
-        for (int i = 0; i < choicesNode.size(); i++) {
-            JsonNode choice = choicesNode.get(i);
-            if (!choice.isObject()) {
-                throw new Malformed("a choice is not an object");
-            }
-            JsonNode message = choice.path("message");
-            Optional<String> content = text(message.get("content"));
-            Map<String, Object> extra = new LinkedHashMap<>();
-            if (message.isObject()) {
-                for (Iterator<Map.Entry<String, JsonNode>> fields = message.fields(); fields.hasNext(); ) {
-                    Map.Entry<String, JsonNode> field = fields.next();
-                    if (!field.getKey().equals("role") && !field.getKey().equals("content")) {
-                        extra.put(field.getKey(), plain(field.getValue()));
-                    }
-                }
-            }
-            content.ifPresent(tokens::add);
-            countExtras(extra, tokens);
-            choices.add(new Choice(choice.path("index").canConvertToInt() ? choice.path("index").asInt() : i, content,
-                    text(choice.get("finish_reason")).orElse(null), extra));
-        }
-        TokenUsage usage = usage(root.get("usage")).orElseGet(tokens::usage);
-        String id = text(root.get("id")).filter(value -> !value.isBlank()).orElseGet(StreamChatService::newCompletionId);
-        long created = root.path("created").canConvertToLong() ? root.path("created").asLong() : clock.instant().getEpochSecond();
-        return new ChatCompletion(id, created, text(root.get("model")).orElse(""), choices, usage);
-    }
-
-    /** The choices of one {@code chat.completion.chunk}; empty for a usage-only chunk. */
-    static Optional<ChatChunk> chunk(JsonNode root, Counting tokens) throws Malformed {
-        JsonNode choicesNode = root.get("choices");
-        if (choicesNode == null || choicesNode.isNull()) {
-            return Optional.empty();
-        }
-        if (!choicesNode.isArray()) {
-            throw new Malformed("choices is not an array");
-        }
-        if (choicesNode.isEmpty()) {
-            return Optional.empty();
-        }
-        List<ChunkChoice> choices = new ArrayList<>(choicesNode.size());
-        for (int i = 0; i < choicesNode.size(); i++) {
-            JsonNode choice = choicesNode.get(i);
-            if (!choice.isObject()) {
-                throw new Malformed("a choice is not an object");
-            }
-            JsonNode delta = choice.path("delta");
-            Map<String, Object> extra = new LinkedHashMap<>();
-            if (delta.isObject()) {
-                for (Iterator<Map.Entry<String, JsonNode>> fields = delta.fields(); fields.hasNext(); ) {
-                    Map.Entry<String, JsonNode> field = fields.next();
-                    if (!field.getKey().equals("role") && !field.getKey().equals("content")) {
-                        extra.put(field.getKey(), plain(field.getValue()));
-                    }
-                }
-            }
-            Optional<String> content = text(delta.get("content"));
-            content.ifPresent(tokens::add);
-            countExtras(extra, tokens);
-            choices.add(new ChunkChoice(choice.path("index").canConvertToInt() ? choice.path("index").asInt() : i,
-                    text(delta.get("role")), content, text(choice.get("finish_reason")), extra));
-        }
-        return Optional.of(new ChatChunk(choices));
-    }
-
-    /** A usage object with non-negative whole prompt and completion counts; anything else is no usage. */
-    static Optional<TokenUsage> usage(JsonNode usage) {
-        if (usage == null || !usage.isObject()) {
-            return Optional.empty();
-        }
-        JsonNode prompt = usage.get("prompt_tokens");
-        JsonNode completion = usage.get("completion_tokens");
-        if (!wholeCount(prompt) || !wholeCount(completion)) {
-            return Optional.empty();
-        }
-        return Optional.of(new TokenUsage(prompt.asLong(), completion.asLong()));
-    }
-
-    /** An {@code error} carried by a stream event, if the event is one. */
-    static Optional<String> streamError(JsonNode root) {
-        JsonNode error = root.get("error");
-        if (error == null || error.isNull()) {
-            return Optional.empty();
-        }
-        return Optional.of(messageOf(error).orElse("the upstream reported an error"));
-    }
-
-    /** The {@code code} of a stream's error event when it is an HTTP client-error status. */
-    static int streamErrorStatus(JsonNode root) {
-        JsonNode code = root.path("error").path("code");
-        int status = code.canConvertToInt() ? code.asInt() : code.isTextual() ? parseInt(code.asText()) : 0;
-        return status >= 400 && status <= 499 ? status : 0;
-    }
-
     /**
      * What an upstream's error body says, in the shapes OpenAI-compatible servers use: OpenAI's and
      * llama.cpp's {@code {"error":{"message"}}}, TGI's {@code {"error":"…"}}, vLLM's older
@@ -274,29 +162,7 @@ final class UpstreamJson {
         return ids;
     }
 
-    /** Adds the generated text outside {@code content} (tool call arguments, reasoning) to the count. */
-    private static void countExtras(Map<String, Object> extra, Counting tokens) {
-        if (extra.isEmpty()) {
-            return;
-        }
-        if (extra.get("reasoning_content") instanceof String reasoning) {
-            tokens.add(reasoning);
-        }
-        if (extra.get("tool_calls") instanceof List<?> calls) {
-            for (Object call : calls) {
-                if (call instanceof Map<?, ?> map && map.get("function") instanceof Map<?, ?> function) {
-                    if (function.get("name") instanceof String name) {
-                        tokens.add(name);
-                    }
-                    if (function.get("arguments") instanceof String arguments) {
-                        tokens.add(arguments);
-                    }
-                }
-            }
-        }
-    }
-
-    private static Optional<String> messageOf(JsonNode node) {
+    static Optional<String> messageOf(JsonNode node) {
         if (node == null || node.isNull()) {
             return Optional.empty();
         }
@@ -316,23 +182,11 @@ final class UpstreamJson {
         return Optional.empty();
     }
 
-    private static boolean wholeCount(JsonNode node) {
-        return node != null && node.isIntegralNumber() && node.canConvertToLong() && node.asLong() >= 0;
-    }
-
     private static Optional<String> text(JsonNode node) {
         return node != null && node.isTextual() ? Optional.of(node.asText()) : Optional.empty();
     }
 
-    private static Object plain(JsonNode node) {
-        try {
-            return MAPPER.treeToValue(node, Object.class);
-        } catch (IOException impossible) {
-            throw new IllegalStateException("a parsed tree converts to plain values", impossible);
-        }
-    }
-
-    private static int parseInt(String text) {
+    static int parseInt(String text) {
         try {
             return Integer.parseInt(text.strip());
         } catch (NumberFormatException notANumber) {

@@ -1,11 +1,9 @@
 package io.gpucloud.adapters.http.upstream;
 
-import io.gpucloud.domain.inference.TokenUsage;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -29,24 +27,10 @@ class UpstreamJsonTest {
     }
 
     @Test
-    void usage_mustHaveNonNegativeWholeCounts() throws Exception {
-        assertEquals(Optional.of(new TokenUsage(3, 4)), usage("{\"prompt_tokens\":3,\"completion_tokens\":4}"));
-        assertEquals(Optional.empty(), usage("{\"prompt_tokens\":-3,\"completion_tokens\":4}"));
-        assertEquals(Optional.empty(), usage("{\"prompt_tokens\":3}"));
-        assertEquals(Optional.empty(), usage("{\"prompt_tokens\":3.5,\"completion_tokens\":4}"));
-        assertEquals(Optional.empty(), usage("{\"prompt_tokens\":\"3\",\"completion_tokens\":4}"));
-        assertEquals(Optional.empty(), usage("null"));
-    }
-
-    @Test
     void modelIds_skipEntriesWithoutAnId() throws Exception {
         byte[] body = "{\"object\":\"list\",\"data\":[{\"id\":\"a\"},{\"name\":\"no id\"},{\"id\":\"b\"}]}"
                 .getBytes(StandardCharsets.UTF_8);
 
         assertEquals(List.of("a", "b"), UpstreamJson.modelIds(body));
-    }
-
-    private static Optional<TokenUsage> usage(String json) throws Exception {
-        return UpstreamJson.usage(UpstreamJson.MAPPER.readTree(json));
     }
 }
