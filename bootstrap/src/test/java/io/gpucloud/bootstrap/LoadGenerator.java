@@ -1,5 +1,6 @@
 package io.gpucloud.bootstrap;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,12 +31,14 @@ final class LoadGenerator implements AutoCloseable {
     private final Map<String, LongAdder> okPerKey = new ConcurrentHashMap<>();
     private final Map<Integer, LongAdder> statuses = new ConcurrentHashMap<>();
     private final AtomicLong failures = new AtomicLong();
+    private final Map<String, LongAdder> unansweredPerKey = new ConcurrentHashMap<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<Thread> threads = new ArrayList<>();
     private final long[] latencies = new long[2_000_000];
     private final AtomicLong latencyCount = new AtomicLong();
     private final long deadlineNanos;
     private volatile String lastFailure = "";
+    private volatile String lastUnanswered = "";
 
     /** @param keys the secrets to use; the generator counts per index of this list */
     LoadGenerator(int port, List<String> keys, int clients, Duration atMost) {
@@ -44,6 +47,7 @@ final class LoadGenerator implements AutoCloseable {
         this.deadlineNanos = System.nanoTime() + atMost.toNanos();
         for (String key : keys) {
             okPerKey.put(key, new LongAdder());
+            unansweredPerKey.put(key, new LongAdder());
         }
         for (int c = 0; c < clients; c++) {
             int offset = c;
@@ -68,8 +72,13 @@ final class LoadGenerator implements AutoCloseable {
                             + response.headers().firstValue("x-request-id").orElse("-") + ")";
                 }
             } catch (Exception failure) {
-                failures.incrementAndGet();
-                lastFailure = failure.toString();
+                if (isClosedBeforeAnswer(failure)) {
+                    unansweredPerKey.get(key).increment();
+                    lastUnanswered = failure.toString();
+                } else {
+                    failures.incrementAndGet();
+                    lastFailure = failure.toString();
+                }
             }
             long at = latencyCount.getAndIncrement();
             if (at < latencies.length) {
@@ -105,8 +114,30 @@ final class LoadGenerator implements AutoCloseable {
         return counts;
     }
 
+    /** Calls that failed in any way other than {@link #unanswered}. */
     long failures() {
         return failures.get();
+    }
+
+    /**
+     * Calls whose connection closed before any byte of an answer: the server may or may not have handled them, so
+     * the ledger may or may not have them. Seen at a rate of about 1 in 10,000 calls under outage load in a few runs
+     * and not explained yet (README, reliability section); counted apart so the tests can bound them.
+     */
+    long unanswered(String key) {
+        return unansweredPerKey.get(key).sum();
+    }
+
+    long totalUnanswered() {
+        return unansweredPerKey.values().stream().mapToLong(LongAdder::sum).sum();
+    }
+
+    String lastUnanswered() {
+        return lastUnanswered;
+    }
+
+    private static boolean isClosedBeforeAnswer(Exception failure) {
+        return failure instanceof IOException && String.valueOf(failure.getMessage()).contains("header parser received no bytes");
     }
 
     String lastFailure() {

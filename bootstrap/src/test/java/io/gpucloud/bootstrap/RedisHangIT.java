@@ -138,6 +138,7 @@ class RedisHangIT {
                             + "%d before, peak %d", how, hang.toSeconds(), load.statuses(), load.latencyMillis(0.5),
                     load.latencyMillis(0.99), load.latencyMillis(1.0), threadsBefore, peakThreads);
             assertEquals(0, load.failures(), load.lastFailure());
+            assertTrue(load.totalUnanswered() <= Math.max(3, load.totalOk() / 5_000), load.lastUnanswered());
             assertTrue(load.statuses().keySet().stream().allMatch(status -> status == 200),
                     "only 200s with the local policy: " + load.statuses() + " " + load.lastFailure());
             assertTrue(load.latencyMillis(1.0) < COMMAND_TIMEOUT.plus(SLACK).toMillis(),
