@@ -51,8 +51,15 @@ done
 ready=$(date +%s%N)
 echo "fresh-clone: /health 200 $(( (ready - built) / 1000000 )) ms after the server started listening (build and JVM start excluded; embedded PostgreSQL's first start included)"
 
-admin="$(grep -m1 -o 'gca-[0-9a-f]\{64\}' "$work/server.log" || true)"
-[ -n "$admin" ] || { echo "fresh-clone: no admin token was printed" >&2; cat "$work/server.log" >&2; exit 1; }
+# The token is generated once the schema is there, on the database thread, and printed through the buffered stdout:
+# it can land a few milliseconds after the first /health 200. Wait for it, bounded.
+admin=""
+for _ in $(seq 1 100); do
+  admin="$(grep -m1 -o 'gca-[0-9a-f]\{64\}' "$work/server.log" || true)"
+  [ -n "$admin" ] && break
+  sleep 0.1
+done
+[ -n "$admin" ] || { echo "fresh-clone: no admin token was printed within 10 s of /health 200" >&2; cat "$work/server.log" >&2; exit 1; }
 
 base="http://127.0.0.1:$port"
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
