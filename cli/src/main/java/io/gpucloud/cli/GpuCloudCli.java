@@ -48,27 +48,44 @@ public final class GpuCloudCli implements Runnable {
     public static void main(String[] args) {
         SLF4JBridgeHandler.removeHandlersForRootLogger();
         SLF4JBridgeHandler.install();
-        System.exit(newCommandLine(System.getenv()).execute(args));
+        System.exit(run(args, System.getenv(), new PrintWriter(System.err, true)));
+    }
+
+    /**
+     * Runs one command and returns its exit code. A bare {@code serve}, the production start, skips the
+     * command-line parser: picocli's classes are compiled for Java 5, which an AOT cache cannot hold, and building
+     * its model by reflection took about 0.6 s of a 2 s start-up (measured: bench/run.sh, start-up with an AOT cache).
+     */
+    static int run(String[] args, Map<String, String> env, PrintWriter err) {
+        if (args.length == 1 && args[0].equals("serve")) {
+            try {
+                return ServeCommand.serve(Config.from(env));
+            } catch (Exception failure) {
+                return reportFailure(failure, false, err);
+            }
+        }
+        return newCommandLine(env).execute(args);
     }
 
     /** The command line over an environment: tests pass their own. */
     public static CommandLine newCommandLine(Map<String, String> env) {
         GpuCloudCli root = new GpuCloudCli(() -> Config.from(env));
         CommandLine commandLine = new CommandLine(root, new WiringFactory(root));
-        commandLine.setExecutionExceptionHandler((failure, line, parseResult) -> {
-            PrintWriter err = line.getErr();
-            if (root.verbose) {
-                failure.printStackTrace(err);
-            } else if (failure instanceof ConfigException) {
-                err.println("gpucloud: configuration error: " + failure.getMessage());
-            } else {
-                err.println("gpucloud: " + oneLine(failure));
-            }
-            err.flush();
-            return failure instanceof IllegalArgumentException || failure instanceof ConfigException ? USAGE : FAILURE;
-        });
+        commandLine.setExecutionExceptionHandler((failure, line, parseResult) -> reportFailure(failure, root.verbose, line.getErr()));
         commandLine.setExitCodeExceptionMapper(failure -> failure instanceof CommandLine.ParameterException ? USAGE : FAILURE);
         return commandLine;
+    }
+
+    private static int reportFailure(Exception failure, boolean verbose, PrintWriter err) {
+        if (verbose) {
+            failure.printStackTrace(err);
+        } else if (failure instanceof ConfigException) {
+            err.println("gpucloud: configuration error: " + failure.getMessage());
+        } else {
+            err.println("gpucloud: " + oneLine(failure));
+        }
+        err.flush();
+        return failure instanceof IllegalArgumentException || failure instanceof ConfigException ? USAGE : FAILURE;
     }
 
     private static String oneLine(Throwable failure) {

@@ -1,6 +1,7 @@
 package io.gpucloud.cli;
 
 import io.gpucloud.bootstrap.ApiServer;
+import io.gpucloud.bootstrap.Config;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 import sun.misc.Signal;
@@ -16,10 +17,15 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        return serve(root.config());
+    }
+
+    /** Serves until stopped; also the parser-free start of {@link GpuCloudCli#run}. */
+    static int serve(Config config) throws InterruptedException {
         // Log lines (one per request in the access log) are written in batches, not one write(2) each on the IO thread.
         BufferedStdout stdout = BufferedStdout.install();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("stdout-flush").unstarted(stdout::flushNow));
-        ApiServer server = ApiServer.start(root.config());
+        ApiServer server = ApiServer.start(config);
         // SIGTERM and Ctrl-C start a graceful stop and the process then exits 0 (a plain shutdown hook would exit 143).
         Runnable stopInBackground = () -> Thread.ofPlatform().name("graceful-shutdown").start(server::stop);
         for (String signal : new String[] {"TERM", "INT"}) {

@@ -4,6 +4,8 @@ import io.gpucloud.adapters.persistence.TestDatabase;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -52,6 +54,17 @@ class CliIT {
         assertEquals(2, result.exitCode());
         assertTrue(result.err().contains("PORT"), result.err());
         assertFalse(result.err().contains("\tat "), result.err());
+    }
+
+    @Test
+    void serveStartedWithoutTheParser_reportsBadConfigurationLikeEveryCommand() {
+        Map<String, String> bad = new HashMap<>(env);
+        bad.put("PORT", "eighty");
+        StringWriter err = new StringWriter();
+        int exit = GpuCloudCli.run(new String[] {"serve"}, bad, new PrintWriter(err, true));
+        assertEquals(2, exit);
+        assertTrue(err.toString().startsWith("gpucloud: configuration error:") && err.toString().contains("PORT"), err.toString());
+        assertFalse(err.toString().contains("\tat "), err.toString());
     }
 
     @Test
