@@ -54,6 +54,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -155,7 +156,10 @@ public final class Platform implements AutoCloseable {
 
     /** Builds the use cases the HTTP API serves. Call once. */
     public UseCases httpUseCases() {
-        Tokenizer tokenizer = new BackgroundTokenizer();
+        BackgroundTokenizer tokenizer = new BackgroundTokenizer();
+        // Once the database is connected, or a second after the start if it is not reachable yet.
+        database.connected().thenRun(tokenizer::startLoading);
+        CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(tokenizer::startLoading);
         simulated = new SimulatedEngine(tokenizer, config.simulatedTimeToFirstToken(), config.simulatedTokensPerSecond(), clock);
         queue = QueueWiring.forApi(config, redis, tokenizer, clock);
         engines = new EngineWiring(config, System::getenv, tokenizer, simulated, queue::engine, deployments.proxy(), clock);

@@ -120,7 +120,7 @@ public final class WorkerProcess {
     }
 
     private static InferenceEngine engine(Config config, Options options, Clock clock, List<AutoCloseable> resources) {
-        Tokenizer tokenizer = new BackgroundTokenizer();
+        Tokenizer tokenizer = new BackgroundTokenizer().startLoading();
         return switch (options.engine()) {
             case SIMULATED -> {
                 SimulatedEngine simulated = new SimulatedEngine(tokenizer, config.simulatedTimeToFirstToken(),
