@@ -2,11 +2,13 @@ package io.gpucloud.adapters.http;
 
 import io.gpucloud.adapters.http.observability.AccessLog;
 import io.gpucloud.adapters.http.observability.Metrics;
+import io.gpucloud.adapters.http.wire.IoThreadMailbox;
 import io.undertow.Undertow;
 import io.undertow.UndertowOptions;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.handlers.GracefulShutdownHandler;
 import io.undertow.server.handlers.HttpContinueReadHandler;
+import org.xnio.XnioWorker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -155,7 +157,9 @@ public final class HttpApi {
             edge.closeInFlight();
             awaitIdle(CUT_OFF_WAIT);
         }
+        XnioWorker worker = undertow.getWorker();
         undertow.stop();
+        IoThreadMailbox.forget(worker);
         blocking.shutdown();
         try {
             if (!blocking.awaitTermination(1, TimeUnit.SECONDS)) {

@@ -3,6 +3,7 @@ package io.gpucloud.adapters.http.inference;
 import io.gpucloud.adapters.http.observability.Metrics;
 import io.gpucloud.adapters.http.wire.ApiError;
 import io.gpucloud.adapters.http.wire.ErrorMapper;
+import io.gpucloud.adapters.http.wire.IoThreadMailbox;
 import io.gpucloud.adapters.http.wire.RequestContext;
 import io.gpucloud.adapters.http.wire.Responses;
 import io.gpucloud.application.inference.ChatRejection;
@@ -56,6 +57,7 @@ final class SseStream implements ChunkSink {
     /** Work for the IO thread, in the order the engine produced it. */
     private final Queue<Runnable> pending = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    private final Runnable runPending = this::runPending;
 
     // IO thread only from here on.
     private SseWriter writer;
@@ -241,7 +243,7 @@ final class SseStream implements ChunkSink {
             return;
         }
         try {
-            exchange.getIoThread().execute(this::runPending);
+            IoThreadMailbox.of(exchange.getIoThread()).execute(runPending);
         } catch (RejectedExecutionException serverStopped) {
             LOG.debug("server stopped while streaming request {}", context.requestId());
         }

@@ -75,7 +75,7 @@ public final class Flow {
      */
     public static boolean resume(HttpServerExchange exchange, Step step) {
         try {
-            exchange.getIoThread().execute(() -> Connectors.executeRootHandler(guarded(step), exchange));
+            IoThreadMailbox.of(exchange.getIoThread()).execute(() -> Connectors.executeRootHandler(guarded(step), exchange));
             return true;
         } catch (RejectedExecutionException stopped) {
             LOG.debug("the IO thread is gone (server stopped); dropping the rest of request {}", requestId(exchange));
