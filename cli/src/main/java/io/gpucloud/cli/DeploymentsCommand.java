@@ -29,17 +29,7 @@ import java.util.stream.Collectors;
 @Command(name = "deployments", mixinStandardHelpOptions = true,
         description = "Create, list and delete model deployments (which GPU endpoints serve which model).",
         subcommands = {DeploymentsCommand.Create.class, DeploymentsCommand.ListDeployments.class, DeploymentsCommand.Delete.class})
-final class DeploymentsCommand implements Runnable {
-    @ParentCommand
-    GpuCloudCli root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+final class DeploymentsCommand extends CommandGroup {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Register a deployment. It starts 'provisioning' and turns 'running' once its endpoints answer "
@@ -81,7 +71,7 @@ final class DeploymentsCommand implements Runnable {
             }
             CreateDeploymentUseCase.Command command = new CreateDeploymentUseCase.Command(name, model, kind, urls,
                     Optional.ofNullable(upstreamModel), Optional.ofNullable(upstreamKeyEnv));
-            try (Platform platform = Platform.forAdministration(deployments.root.config())) {
+            try (Platform platform = Platform.forAdministration(deployments.config())) {
                 Deployment created;
                 try {
                     created = platform.createDeployment().create(command);
@@ -125,13 +115,10 @@ final class DeploymentsCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (Platform platform = Platform.forAdministration(deployments.root.config())) {
+            return printListing(spec, deployments.config(), platform -> {
                 List<Deployment> all = platform.listDeployments().list();
-                PrintWriter out = spec.commandLine().getOut();
-                out.print(json ? json(all) : table(all));
-                out.flush();
-            }
-            return GpuCloudCli.OK;
+                return json ? json(all) : table(all);
+            });
         }
 
         static String table(List<Deployment> deployments) {
@@ -190,18 +177,8 @@ final class DeploymentsCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Optional<DeploymentId> deploymentId = DeploymentId.parse(id);
-            if (deploymentId.isEmpty()) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "not a deployment id: " + id);
-            }
-            try (Platform platform = Platform.forAdministration(deployments.root.config())) {
-                if (!platform.deleteDeployment().delete(deploymentId.get())) {
-                    spec.commandLine().getErr().println("gpucloud: no deployment with id " + id);
-                    return GpuCloudCli.FAILURE;
-                }
-                spec.commandLine().getOut().println("Deleted deployment " + id);
-            }
-            return GpuCloudCli.OK;
+            return removeById(spec, deployments.config(), id, "deployment", "Deleted", DeploymentId::parse,
+                    (platform, deploymentId) -> platform.deleteDeployment().delete(deploymentId));
         }
     }
 }

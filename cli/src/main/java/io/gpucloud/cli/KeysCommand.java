@@ -25,17 +25,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "keys", mixinStandardHelpOptions = true, description = "Issue, list and revoke API keys.",
         subcommands = {KeysCommand.Create.class, KeysCommand.ListKeys.class, KeysCommand.Revoke.class})
-final class KeysCommand implements Runnable {
-    @ParentCommand
-    GpuCloudCli root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+final class KeysCommand extends CommandGroup {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Issue a key. Its secret is printed once: store it now, it cannot be shown again.")
@@ -79,7 +69,7 @@ final class KeysCommand implements Runnable {
             } catch (IllegalArgumentException badLimit) {
                 throw new CommandLine.ParameterException(spec.commandLine(), badLimit.getMessage());
             }
-            try (Platform platform = Platform.forAdministration(keys.root.config())) {
+            try (Platform platform = Platform.forAdministration(keys.config())) {
                 IssueKeyUseCase.IssuedKey issued = platform.issueKey().issue(new IssueKeyUseCase.Command(name, limits));
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("Created key " + issued.key().id() + " (" + issued.key().name() + ")");
@@ -110,13 +100,10 @@ final class KeysCommand implements Runnable {
 
         @Override
         public Integer call() {
-            try (Platform platform = Platform.forAdministration(keys.root.config())) {
+            return printListing(spec, keys.config(), platform -> {
                 List<ApiKey> all = platform.listKeys().list();
-                PrintWriter out = spec.commandLine().getOut();
-                out.print(json ? KeyListing.json(all, Instant.now()) : KeyListing.table(all, Instant.now()));
-                out.flush();
-            }
-            return GpuCloudCli.OK;
+                return json ? KeyListing.json(all, Instant.now()) : KeyListing.table(all, Instant.now());
+            });
         }
     }
 
@@ -133,18 +120,8 @@ final class KeysCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Optional<ApiKeyId> keyId = ApiKeyId.parse(id);
-            if (keyId.isEmpty()) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "not a key id: " + id);
-            }
-            try (Platform platform = Platform.forAdministration(keys.root.config())) {
-                if (!platform.revokeKey().revoke(keyId.get())) {
-                    spec.commandLine().getErr().println("gpucloud: no key with id " + id);
-                    return GpuCloudCli.FAILURE;
-                }
-                spec.commandLine().getOut().println("Revoked key " + id);
-            }
-            return GpuCloudCli.OK;
+            return removeById(spec, keys.config(), id, "key", "Revoked", ApiKeyId::parse,
+                    (platform, keyId) -> platform.revokeKey().revoke(keyId));
         }
     }
 }

@@ -17,17 +17,7 @@ import java.util.stream.Collectors;
 
 @Command(name = "workers", mixinStandardHelpOptions = true, description = "Show the GPU workers registered in Redis.",
         subcommands = {WorkersCommand.ListWorkers.class})
-final class WorkersCommand implements Runnable {
-    @ParentCommand
-    GpuCloudCli root;
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
+final class WorkersCommand extends CommandGroup {
 
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "List workers: id, host, models, concurrency, jobs in flight, last heartbeat, status (online, draining, lost).")
@@ -43,7 +33,7 @@ final class WorkersCommand implements Runnable {
 
         @Override
         public Integer call() {
-            List<WorkerInfo> all = WorkerProcess.list(workers.root.config());
+            List<WorkerInfo> all = WorkerProcess.list(workers.config());
             PrintWriter out = spec.commandLine().getOut();
             out.print(json ? json(all) : table(all, Instant.now()));
             out.flush();
