@@ -80,7 +80,16 @@ public final class BenchTools {
 
     private static void bare(int port, byte[] completion) {
         ByteBuffer body = ByteBuffer.allocateDirect(completion.length).put(completion).flip();
-        Undertow server = Undertow.builder()
+        chatServer(port, (done, bytes) -> {
+            done.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+            done.getResponseSender().send(body.duplicate());
+        });
+        System.out.println("bare server listening on 127.0.0.1:" + port);
+    }
+
+    /** Both baselines' server: Undertow with 2 IO threads, the body received on the IO thread, 400 unless a chat request. */
+    private static void chatServer(int port, java.util.function.BiConsumer<HttpServerExchange, byte[]> answer) {
+        Undertow.builder()
                 .addHttpListener(port, "127.0.0.1")
                 .setIoThreads(2)
                 .setWorkerThreads(2)
@@ -90,12 +99,10 @@ public final class BenchTools {
                         done.endExchange();
                         return;
                     }
-                    done.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
-                    done.getResponseSender().send(body.duplicate());
+                    answer.accept(done, bytes);
                 }))
-                .build();
-        server.start();
-        System.out.println("bare server listening on 127.0.0.1:" + port);
+                .build()
+                .start();
     }
 
     /** The baselines' share of the gateway's work: a Jackson parse of the body (a tree) and a model present. */
@@ -114,35 +121,24 @@ public final class BenchTools {
                 .version(java.net.http.HttpClient.Version.HTTP_1_1)
                 .build();
         java.net.URI upstream = java.net.URI.create(upstreamUrl);
-        Undertow server = Undertow.builder()
-                .addHttpListener(port, "127.0.0.1")
-                .setIoThreads(2)
-                .setWorkerThreads(2)
-                .setHandler(exchange -> exchange.getRequestReceiver().receiveFullBytes((done, bytes) -> {
-                    if (!isChatRequest(bytes)) {
-                        done.setStatusCode(400);
-                        done.endExchange();
-                        return;
-                    }
-                    java.net.http.HttpRequest forward = java.net.http.HttpRequest.newBuilder(upstream)
-                            .header("Content-Type", "application/json")
-                            .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes))
-                            .build();
-                    done.dispatch(SameThreadExecutor.INSTANCE, () -> client.sendAsync(forward,
-                            java.net.http.HttpResponse.BodyHandlers.ofByteArray()).whenComplete((answer, failure) ->
-                            done.getIoThread().execute(() -> {
-                                if (failure != null) {
-                                    done.setStatusCode(502);
-                                    done.endExchange();
-                                    return;
-                                }
-                                done.setStatusCode(answer.statusCode());
-                                done.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
-                                done.getResponseSender().send(ByteBuffer.wrap(answer.body()));
-                            })));
-                }))
-                .build();
-        server.start();
+        chatServer(port, (done, bytes) -> {
+            java.net.http.HttpRequest forward = java.net.http.HttpRequest.newBuilder(upstream)
+                    .header("Content-Type", "application/json")
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(bytes))
+                    .build();
+            done.dispatch(SameThreadExecutor.INSTANCE, () -> client.sendAsync(forward,
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray()).whenComplete((answer, failure) ->
+                    done.getIoThread().execute(() -> {
+                        if (failure != null) {
+                            done.setStatusCode(502);
+                            done.endExchange();
+                            return;
+                        }
+                        done.setStatusCode(answer.statusCode());
+                        done.getResponseHeaders().put(Headers.CONTENT_TYPE, "application/json");
+                        done.getResponseSender().send(ByteBuffer.wrap(answer.body()));
+                    })));
+        });
         System.out.println("jdk-hop listening on 127.0.0.1:" + port + ", forwarding to " + upstreamUrl);
     }
 

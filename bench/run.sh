@@ -197,6 +197,22 @@ warm() {
   log "warmed up in ${spent}s (last window ${rate:-?} req/s)"
 }
 
+# baseline NAME TOOL ARGS...: one of BenchTools' baseline servers on a free port, warmed up, then measured at 64 and
+# 8 connections (points NAME-c64, NAME-c8) and stopped.
+baseline() {
+  local name="$1" tool="$2" port pid url
+  shift 2
+  port="$(free_port)"
+  java -Xmx256m -cp "$TOOLS_CP" BenchTools "$tool" "$port" "$@" > "$T/$tool.log" 2>&1 &
+  pid=$!; PIDS+=("$pid")
+  wait_listening "http://127.0.0.1:$port/" 30 || true
+  url="http://127.0.0.1:$port/v1/chat/completions"
+  warm "$pid" "$url" 64 "$WARMUP" ""
+  wrk_point "$name-c64" "$pid" "$url" 64 "$SECONDS_PER_POINT" ""
+  wrk_point "$name-c8" "$pid" "$url" 8 "$SECONDS_PER_POINT" ""
+  stop_pid "$pid"
+}
+
 # start_gateway NAME ENV... -> sets GW_PID GW_PORT GW_STARTUP_MS
 start_gateway() {
   local name="$1"; shift
@@ -246,15 +262,7 @@ if awk -v l="$(load1)" 'BEGIN{exit !(l >= 0.5)}'; then
 fi
 
 # ------------------------------------------------------------------ 1. bare Undertow baseline
-BARE_PORT="$(free_port)"
-java -Xmx256m -cp "$TOOLS_CP" BenchTools bare "$BARE_PORT" "$COMPLETION" > "$T/bare.log" 2>&1 &
-BARE_PID=$!; PIDS+=("$BARE_PID")
-wait_listening "http://127.0.0.1:$BARE_PORT/" 30 || true
-BARE_URL="http://127.0.0.1:$BARE_PORT/v1/chat/completions"
-warm "$BARE_PID" "$BARE_URL" 64 "$WARMUP" ""
-wrk_point bare-c64 "$BARE_PID" "$BARE_URL" 64 "$SECONDS_PER_POINT" ""
-wrk_point bare-c8 "$BARE_PID" "$BARE_URL" 8 "$SECONDS_PER_POINT" ""
-stop_pid "$BARE_PID"
+baseline bare bare "$COMPLETION"
 
 # ------------------------------------------------------------------ 2. the gateway, simulated engine
 start_gateway simulated INFERENCE_ENGINE=simulated
@@ -349,15 +357,7 @@ wrk_point nginx-c64 "$NGX_WORKER" "$NGX_URL" 64 "$SECONDS_PER_POINT" ""
 wrk_point nginx-c8 "$NGX_WORKER" "$NGX_URL" 8 "$SECONDS_PER_POINT" ""
 
 # The naive hop: Undertow + Jackson + one JDK HttpClient.sendAsync to the same nginx (the issue's baseline).
-HOP_PORT="$(free_port)"
-java -Xmx256m -cp "$TOOLS_CP" BenchTools jdk-hop "$HOP_PORT" "$NGX_URL" > "$T/jdk-hop.log" 2>&1 &
-HOP_PID=$!; PIDS+=("$HOP_PID")
-wait_listening "http://127.0.0.1:$HOP_PORT/" 30 || true
-HOP_URL="http://127.0.0.1:$HOP_PORT/v1/chat/completions"
-warm "$HOP_PID" "$HOP_URL" 64 "$WARMUP" ""
-wrk_point jdkhop-c64 "$HOP_PID" "$HOP_URL" 64 "$SECONDS_PER_POINT" ""
-wrk_point jdkhop-c8 "$HOP_PID" "$HOP_URL" 8 "$SECONDS_PER_POINT" ""
-stop_pid "$HOP_PID"
+baseline jdkhop jdk-hop "$NGX_URL"
 
 start_gateway openai INFERENCE_ENGINE=openai UPSTREAM_URL="http://127.0.0.1:$NGX_PORT/v1"
 UP_PID="$GW_PID"; UP_PORT="$GW_PORT"
