@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 public final class AccessLog {
     private static final Logger LOG = LoggerFactory.getLogger("io.gpucloud.access");
     private static final int MAX_PATH = 256;
+    /** A chat request's line with its time and thread is about 250 characters. */
+    private static final int LINE_CAPACITY = 320;
     private static final boolean DIRECT_TO_STDOUT =
             LoggerFactory.getILoggerFactory().getClass().getName().equals("org.slf4j.simple.SimpleLoggerFactory");
     private static final DateTimeFormatter SECOND = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss").withZone(ZoneOffset.UTC);
@@ -51,21 +53,28 @@ public final class AccessLog {
         if (!context.modelLabel().isEmpty()) {
             metrics.tokens(context.modelLabel(), context.promptTokens(), context.completionTokens());
         }
-        if (LOG.isInfoEnabled()) {
-            String fields = fields(exchange, context, method, status, nanos);
-            if (DIRECT_TO_STDOUT) {
-                byte[] line = (timestamp() + " [" + Thread.currentThread().getName() + "] INFO access - " + fields + "\n")
-                        .getBytes(StandardCharsets.UTF_8);
-                System.out.write(line, 0, line.length);
-            } else {
-                LOG.info(fields);
-            }
+        if (!LOG.isInfoEnabled()) {
+            return;
+        }
+        if (DIRECT_TO_STDOUT) {
+            // One builder for the whole line, sized for it: no intermediate strings to copy.
+            StringBuilder line = new StringBuilder(LINE_CAPACITY).append(timestamp()).append(" [")
+                    .append(Thread.currentThread().getName()).append("] INFO access - ");
+            appendFields(line, exchange, context, method, status, nanos).append('\n');
+            byte[] bytes = line.toString().getBytes(StandardCharsets.UTF_8);
+            System.out.write(bytes, 0, bytes.length);
+        } else {
+            LOG.info(fields(exchange, context, method, status, nanos));
         }
     }
 
     static String fields(HttpServerExchange exchange, RequestContext context, String method, int status, long nanos) {
-        StringBuilder line = new StringBuilder(200)
-                .append("method=").append(method)
+        return appendFields(new StringBuilder(LINE_CAPACITY), exchange, context, method, status, nanos).toString();
+    }
+
+    private static StringBuilder appendFields(StringBuilder line, HttpServerExchange exchange, RequestContext context,
+                                              String method, int status, long nanos) {
+        line.append("method=").append(method)
                 .append(" path=").append(safe(exchange.getRequestPath()))
                 .append(" status=").append(status)
                 .append(" key=").append(context.keyId().map(Object::toString).orElse("-"))
@@ -75,7 +84,7 @@ public final class AccessLog {
                 .append(" ms=").append(TimeUnit.NANOSECONDS.toMillis(nanos))
                 .append(" request_id=").append(context.requestId());
         context.note().ifPresent(note -> line.append(" note=").append(note));
-        return line.toString();
+        return line;
     }
 
     /** UTC, milliseconds: {@code 2026-11-28T20:05:00.123Z}. */

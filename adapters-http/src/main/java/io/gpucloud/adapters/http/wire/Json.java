@@ -42,14 +42,47 @@ public final class Json {
     private Json() {
     }
 
+    /**
+     * The document's bytes, exactly sized. It is written into a buffer the thread keeps, so an answer costs one
+     * allocation of its own size rather than a growing stream's copies (a tenth of a simulated request's bytes).
+     */
     public static byte[] write(Writer writer) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        try (JsonGenerator json = MAPPER.createGenerator(out)) {
-            writer.write(json);
-        } catch (IOException impossible) {
-            throw new UncheckedIOException("writing JSON to memory failed", impossible);
+        Output out = OUTPUT.get();
+        if (out.inUse) {
+            out = new Output(); // JSON written while writing JSON
         }
-        return out.toByteArray();
+        out.inUse = true;
+        try {
+            try (JsonGenerator json = MAPPER.createGenerator(out)) {
+                writer.write(json);
+            } catch (IOException impossible) {
+                throw new UncheckedIOException("writing JSON to memory failed", impossible);
+            }
+            return out.toByteArray();
+        } finally {
+            out.release();
+        }
+    }
+
+    private static final ThreadLocal<Output> OUTPUT = ThreadLocal.withInitial(Output::new);
+
+    /** A thread's reusable buffer; one that grew for a large document is let go rather than kept. */
+    private static final class Output extends ByteArrayOutputStream {
+        private static final int INITIAL_BYTES = 1024;
+        private static final int MAX_KEPT_BYTES = 64 * 1024;
+        boolean inUse;
+
+        Output() {
+            super(INITIAL_BYTES);
+        }
+
+        void release() {
+            inUse = false;
+            reset();
+            if (buf.length > MAX_KEPT_BYTES) {
+                buf = new byte[INITIAL_BYTES];
+            }
+        }
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.gpucloud.adapters.http.wire;
 
-import java.math.BigDecimal;
 import java.time.Duration;
 
 /** Durations as HTTP and OpenAI write them. */
@@ -36,7 +35,22 @@ public final class RetryAfter {
         if (hours > 0 || minutes > 0) {
             text.append(minutes).append('m');
         }
-        String seconds = BigDecimal.valueOf(secondMillis, 3).stripTrailingZeros().toPlainString();
-        return text.append(seconds).append('s').toString();
+        // Seconds with the milliseconds' trailing zeros dropped (59.5s, 1.25s, 6s), without BigDecimal: this runs for
+        // every answer's rate-limit headers.
+        text.append(secondMillis / 1000);
+        int fraction = (int) (secondMillis % 1000);
+        if (fraction > 0) {
+            int digits = 3;
+            while (fraction % 10 == 0) {
+                fraction /= 10;
+                digits--;
+            }
+            text.append('.');
+            for (int pad = digits - Integer.toString(fraction).length(); pad > 0; pad--) {
+                text.append('0');
+            }
+            text.append(fraction);
+        }
+        return text.append('s').toString();
     }
 }

@@ -11,7 +11,7 @@ class RetryAfterTest {
 
     @ParameterizedTest(name = "{0} ms → {1}")
     @CsvSource({"0, 0s", "17, 17ms", "120, 120ms", "999, 999ms", "1000, 1s", "8640, 8.64s", "59500, 59.5s", "60000, 1m0s",
-            "360000, 6m0s", "361500, 6m1.5s", "3600000, 1h0m0s", "3723004, 1h2m3.004s", "-5, 0s"})
+            "360000, 6m0s", "361500, 6m1.5s", "3600000, 1h0m0s", "3723004, 1h2m3.004s", "61050, 1m1.05s", "1010, 1.01s", "1001, 1.001s", "-5, 0s"})
     void humanReadable_writesOpenAisResetForm(long millis, String expected) {
         assertEquals(expected, RetryAfter.humanReadable(Duration.ofMillis(millis)));
     }
