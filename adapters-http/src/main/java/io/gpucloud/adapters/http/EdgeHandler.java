@@ -75,9 +75,15 @@ final class EdgeHandler implements HttpHandler {
      * {@code req_} and 128 random bits in hex: unique enough to key the usage ledger, and cheaper on
      * the IO thread than {@link RequestId#random()}, whose UUID draws from the shared SecureRandom.
      */
+    /**
+     * {@code req_} and 32 hex digits: the time in milliseconds (48 bits), then 80 random bits. Time first, so the usage
+     * ledger's index on the id grows at its right edge instead of taking inserts all over: PostgreSQL spent a third of
+     * its time in that index when the ids were all random.
+     */
     static RequestId newRequestId() {
         ThreadLocalRandom random = ThreadLocalRandom.current();
-        return new RequestId("req_" + HEX.toHexDigits(random.nextLong()) + HEX.toHexDigits(random.nextLong()));
+        long timeAndRandom = (System.currentTimeMillis() << 16) | (random.nextInt() & 0xFFFF);
+        return new RequestId("req_" + HEX.toHexDigits(timeAndRandom) + HEX.toHexDigits(random.nextLong()));
     }
 
     /**

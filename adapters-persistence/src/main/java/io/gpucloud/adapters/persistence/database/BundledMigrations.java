@@ -46,7 +46,8 @@ final class BundledMigrations {
 
     /** Every file in {@code src/main/resources/db/migration}, oldest first. */
     static final List<String> FILES = List.of(
-            "V1__initial_schema.sql");
+            "V1__initial_schema.sql",
+            "V2__usage_request_id_bytewise.sql");
 
     private static final Pattern VERSIONED = Pattern.compile("V([0-9][0-9_.]*)__(.+)\\.sql");
 

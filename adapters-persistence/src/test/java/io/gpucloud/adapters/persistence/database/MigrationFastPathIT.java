@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,9 +21,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@link Database#flywayRuns()} counts that instance's Flyway commands only.
  */
 class MigrationFastPathIT {
-    /** A build one migration ahead of this one: the bundled V1 plus a test-only V2. */
-    private static final BundledMigrations NEWER = new BundledMigrations(List.of(
-            "db/migration/V1__initial_schema.sql", "db/fast-path-test/V2__fast_path_probe.sql"));
+    /** A build one migration ahead of this one: the bundled migrations plus a test-only V99. */
+    private static final BundledMigrations NEWER = new BundledMigrations(Stream.concat(
+            BundledMigrations.FILES.stream().map(file -> BundledMigrations.LOCATION + "/" + file),
+            Stream.of("db/fast-path-test/V99__fast_path_probe.sql")).toList());
+    private static final int BUNDLED = BundledMigrations.FILES.size();
 
     private final List<Database> opened = new ArrayList<>();
 
@@ -36,14 +39,14 @@ class MigrationFastPathIT {
         DatabaseUrl url = TestDatabase.createDatabase();
         Database first = open(url, BundledMigrations.production());
 
-        assertEquals(1, first.migrateUnlessUpToDate());
+        assertEquals(BUNDLED, first.migrateUnlessUpToDate());
         assertEquals(1, first.flywayRuns(), "no history table: Flyway migrates");
 
         Database restarted = open(url, BundledMigrations.production());
         assertEquals(0, restarted.migrateUnlessUpToDate());
         assertTrue(restarted.isMigrated());
         assertEquals(0, restarted.flywayRuns(), "up to date: neither migrate nor isMigrated ran Flyway");
-        assertEquals(1, successfulRows(restarted));
+        assertEquals(BUNDLED, successfulRows(restarted));
     }
 
     @Test
@@ -55,9 +58,9 @@ class MigrationFastPathIT {
         assertFalse(newer.isMigrated());
         assertEquals(1, newer.migrateUnlessUpToDate());
         assertEquals(2, newer.flywayRuns(), "isMigrated (info) and migrate both went to Flyway");
-        assertEquals(2, successfulRows(newer));
+        assertEquals(BUNDLED + 1, successfulRows(newer));
         int probeRows = newer.withHandle(h -> h.createQuery("SELECT count(*) FROM fast_path_probe").mapTo(Integer.class).one());
-        assertEquals(0, probeRows, "V2 created its table");
+        assertEquals(0, probeRows, "V99 created its table");
 
         Database restarted = open(url, NEWER);
         assertEquals(0, restarted.migrateUnlessUpToDate());
@@ -69,13 +72,13 @@ class MigrationFastPathIT {
         DatabaseUrl url = TestDatabase.createDatabase();
         Database database = open(url, BundledMigrations.production());
         database.migrate();
-        // A newer build's V2 that failed (PostgreSQL rolls a failed migration back, but other tools or an older
+        // A newer build's V99 that failed (PostgreSQL rolls a failed migration back, but other tools or an older
         // Flyway may leave such a row).
         database.withHandle(h -> h.execute("""
                 INSERT INTO flyway_schema_history
                        (installed_rank, version, description, type, script, checksum, installed_by, execution_time, success)
-                VALUES (2, '2', 'fast path probe', 'SQL', 'V2__fast_path_probe.sql', 1, current_user, 0, false)
-                """));
+                VALUES (?, '99', 'fast path probe', 'SQL', 'V99__fast_path_probe.sql', 1, current_user, 0, false)
+                """, BUNDLED + 1));
 
         Database restarted = open(url, BundledMigrations.production());
         int applied = restarted.migrateUnlessUpToDate();
@@ -148,17 +151,17 @@ class MigrationFastPathIT {
                 Map.of("currentSchema", "tenant"));
 
         Database first = open(tenant, BundledMigrations.production());
-        assertEquals(1, first.migrateUnlessUpToDate());
+        assertEquals(BUNDLED, first.migrateUnlessUpToDate());
         int tenantRows = first.withHandle(h -> h.createQuery(
                 "SELECT count(*) FROM tenant.flyway_schema_history WHERE success").mapTo(Integer.class).one());
-        assertEquals(1, tenantRows);
+        assertEquals(BUNDLED, tenantRows);
 
         Database restarted = open(tenant, BundledMigrations.production());
         assertEquals(0, restarted.migrateUnlessUpToDate());
         assertEquals(0, restarted.flywayRuns());
 
         Database inPublic = open(url, BundledMigrations.production());
-        assertEquals(1, inPublic.migrateUnlessUpToDate(), "public has no history: Flyway migrates it");
+        assertEquals(BUNDLED, inPublic.migrateUnlessUpToDate(), "public has no history: Flyway migrates it");
         assertEquals(1, inPublic.flywayRuns());
     }
 

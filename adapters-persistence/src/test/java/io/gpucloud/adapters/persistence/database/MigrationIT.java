@@ -21,10 +21,21 @@ class MigrationIT {
         Database database = TestDatabase.open(TestDatabase.createDatabase());
 
         assertFalse(database.isMigrated());
-        assertEquals(1, database.migrate());
+        assertEquals(BundledMigrations.FILES.size(), database.migrate());
 
         assertTrue(database.isMigrated());
         assertEquals(List.of("api_keys", "deployments", "settings", "usage_events", "usage_hourly"), tables(database));
+    }
+
+    @Test
+    void usageRequestIds_compareByteByByte() {
+        Database database = TestDatabase.open(TestDatabase.createDatabase());
+        database.migrate();
+
+        String collation = database.withHandle(handle -> handle.createQuery("""
+                SELECT collation_name FROM information_schema.columns
+                 WHERE table_name = 'usage_events' AND column_name = 'request_id'""").mapTo(String.class).one());
+        assertEquals("C", collation);
     }
 
     @Test
@@ -38,7 +49,7 @@ class MigrationIT {
 
         assertEquals(0, applied);
         assertEquals(schemaBefore, schema(database));
-        assertEquals(1, historyRows(database));
+        assertEquals(BundledMigrations.FILES.size(), historyRows(database));
         assertEquals("yes", database.withHandle(handle ->
                 handle.createQuery("SELECT value FROM settings WHERE name = 'kept'").mapTo(String.class).one()));
     }
@@ -64,8 +75,8 @@ class MigrationIT {
             }
         }
 
-        assertEquals(1, applied);
-        assertEquals(1, historyRows(instances.getFirst()));
+        assertEquals(BundledMigrations.FILES.size(), applied);
+        assertEquals(BundledMigrations.FILES.size(), historyRows(instances.getFirst()));
         assertTrue(instances.stream().allMatch(Database::isMigrated));
     }
 
