@@ -6,17 +6,19 @@ import io.gpucloud.domain.usage.HourlyUsage;
 import io.gpucloud.domain.usage.UsageLedger;
 import io.gpucloud.domain.usage.UsageRecord;
 import io.gpucloud.domain.usage.UsageSummary;
+import org.jdbi.v3.core.argument.Argument;
 
 import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -43,30 +45,44 @@ public final class JdbiUsageLedger implements UsageLedger {
             return 0;
         }
         int size = firstPerRequest.size();
-        List<String> requestIds = new ArrayList<>(size);
-        List<UUID> keyIds = new ArrayList<>(size);
-        List<String> models = new ArrayList<>(size);
-        List<Long> promptTokens = new ArrayList<>(size);
-        List<Long> completionTokens = new ArrayList<>(size);
-        List<Long> latencies = new ArrayList<>(size);
-        List<String> statuses = new ArrayList<>(size);
-        List<String> occurredAt = new ArrayList<>(size);
+        String[] requestIds = new String[size];
+        String[] keyIds = new String[size];
+        String[] models = new String[size];
+        long[] promptTokens = new long[size];
+        long[] completionTokens = new long[size];
+        long[] latencies = new long[size];
+        String[] statuses = new String[size];
+        String[] occurredAt = new String[size];
+        Set<UUID> keys = new TreeSet<>();
+        int i = 0;
         for (UsageRecord record : firstPerRequest.values()) {
-            requestIds.add(record.requestId().value());
-            keyIds.add(record.keyId().value());
-            models.add(record.model());
-            promptTokens.add(record.promptTokens());
-            completionTokens.add(record.completionTokens());
-            latencies.add(record.latencyMillis());
-            statuses.add(record.status().wireName());
-            occurredAt.add(record.occurredAt().toString());
+            requestIds[i] = record.requestId().value();
+            keyIds[i] = record.keyId().value().toString();
+            models[i] = record.model();
+            promptTokens[i] = record.promptTokens();
+            completionTokens[i] = record.completionTokens();
+            latencies[i] = record.latencyMillis();
+            statuses[i] = record.status().wireName();
+            occurredAt[i] = record.occurredAt().toString();
+            keys.add(record.keyId().value());
+            i++;
         }
-        List<UUID> keysInOrder = keyIds.stream().distinct().sorted().toList();
+        List<UUID> keysInOrder = List.copyOf(keys);
         return database.inTransaction(handle -> {
             UsageSql sql = handle.attach(UsageSql.class);
             sql.lockKeys(keysInOrder);
-            return sql.append(requestIds, keyIds, models, promptTokens, completionTokens, latencies, statuses, occurredAt);
+            return sql.append(binary(requestIds), binary(keyIds), binary(models), binary(promptTokens),
+                    binary(completionTokens), binary(latencies), binary(statuses), binary(occurredAt));
         });
+    }
+
+    /**
+     * A column of the batch as the driver's binary array ({@code text[]}, {@code int8[]}): a flush of thousands of
+     * events then spends neither the gateway's CPU on quoting each element into an array literal nor PostgreSQL's on
+     * parsing it back ({@code array_in} was a tenth of PostgreSQL's time in a load run).
+     */
+    private static Argument binary(Object primitiveOrStringArray) {
+        return (position, statement, context) -> statement.setObject(position, primitiveOrStringArray);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.gpucloud.adapters.persistence.usage;
 
+import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.sqlobject.config.RegisterConstructorMapper;
 import org.jdbi.v3.sqlobject.customizer.Bind;
 import org.jdbi.v3.sqlobject.statement.SqlQuery;
@@ -60,11 +61,11 @@ interface UsageSql {
             )
             SELECT count(*) FROM added
             """)
-    int append(@Bind("requestIds") List<String> requestIds, @Bind("keyIds") List<UUID> keyIds,
-               @Bind("models") List<String> models, @Bind("promptTokens") List<Long> promptTokens,
-               @Bind("completionTokens") List<Long> completionTokens,
-               @Bind("latencies") List<Long> latencies, @Bind("statuses") List<String> statuses,
-               @Bind("occurredAt") List<String> occurredAt);
+    int append(@Bind("requestIds") Argument requestIds, @Bind("keyIds") Argument keyIds,
+               @Bind("models") Argument models, @Bind("promptTokens") Argument promptTokens,
+               @Bind("completionTokens") Argument completionTokens,
+               @Bind("latencies") Argument latencies, @Bind("statuses") Argument statuses,
+               @Bind("occurredAt") Argument occurredAt);
 
     /** Taken first, in id order, so that concurrent flushes (other instances) never wait on each other in a cycle. */
     @SqlQuery("SELECT id FROM api_keys WHERE id = ANY(:keyIds::uuid[]) ORDER BY id FOR UPDATE")
