@@ -379,8 +379,30 @@ SUP_PORT="$(free_port)"
 java -Xmx256m -cp "$TOOLS_CP" BenchTools stream-upstream "$SUP_PORT" > "$T/stream-upstream.log" 2>&1 &
 SUP_PID=$!; PIDS+=("$SUP_PID")
 wait_http "http://127.0.0.1:$SUP_PORT/v1/models" 30 || { log "the stream upstream did not start"; exit 1; }
+# relay_quantile BEFORE AFTER Q: from two scrapes of the gateway's /metrics, the upper bound (ms) of the bucket of
+# gpucloud_chat_stream_chunk_relay_seconds holding the Q quantile of the chunks relayed in between ("-" when none).
+relay_quantile() {
+  awk -v q="$3" '
+    FNR == 1 { file++ }
+    /^gpucloud_chat_stream_chunk_relay_seconds_bucket/ {
+      le = $0; sub(/.*le="/, "", le); sub(/".*/, "", le)
+      if (file == 1) before[le] = $NF; else { after[le] = $NF; order[++n] = le }
+    }
+    END {
+      total = after["+Inf"] - before["+Inf"]
+      if (total <= 0) { print "-"; exit }
+      for (i = 1; i <= n; i++) {
+        if (after[order[i]] - before[order[i]] >= q * total) {
+          if (order[i] == "+Inf") print ">1000"; else printf "%g\n", order[i] * 1000
+          exit
+        }
+      }
+    }' "$1" "$2"
+}
 stream_point() { # name url key pid-to-measure
   local name="$1" url="$2" key="$3" pid="$4" before after t0 t1 out rss_peak=0 r
+  local metrics_url="${url%/v1/*}/metrics"
+  [ "$key" != - ] && { curl -s "$metrics_url" > "$T/relay-before.txt" || true; }
   before="$(cpu_ticks "$pid")"; t0="$(now_ns)"
   java -Xmx512m -cp "$TOOLS_CP" BenchTools stream-client "$url" "$key" "$STREAMS" "$STREAM_SECONDS" "$STREAM_TOKENS" 50 \
     > "$T/stream-$name.out" 2> "$T/stream-$name.err" &
@@ -391,6 +413,11 @@ stream_point() { # name url key pid-to-measure
   done
   wait "$client" || true
   t1="$(now_ns)"; after="$(cpu_ticks "$pid")"
+  local relay50=- relay99=-
+  if [ "$key" != - ] && curl -s "$metrics_url" > "$T/relay-after.txt"; then
+    relay50="$(relay_quantile "$T/relay-before.txt" "$T/relay-after.txt" 0.5)"
+    relay99="$(relay_quantile "$T/relay-before.txt" "$T/relay-after.txt" 0.99)"
+  fi
   out="$(grep '^STREAMS' "$T/stream-$name.out" || echo 'STREAMS finished=0 failed=0 chunks=0 p50_us=0 p99_us=0 max_us=0')"
   local finished failed chunks p50 p99 max cores
   finished="$(sed -E 's/.*finished=([0-9]+).*/\1/' <<<"$out")"; failed="$(sed -E 's/.*failed=([0-9]+).*/\1/' <<<"$out")"
@@ -400,8 +427,8 @@ stream_point() { # name url key pid-to-measure
   cores="$(awk -v a="$before" -v b="$after" -v t0="$t0" -v t1="$t1" -v hz="$CLK_TCK" 'BEGIN{printf "%.2f", (b - a) / hz / ((t1 - t0) / 1e9)}')"
   local per_stream
   per_stream="$(awk -v a="$before" -v b="$after" -v n="$finished" -v hz="$CLK_TCK" 'BEGIN{ if (n > 0) printf "%.2f", (b - a) * 1000 / hz / n; else print "-" }')"
-  record "$name $finished $failed $chunks $p50 $p99 $max $cores $per_stream $rss_peak $(load1)"
-  log "$name: $finished streams ($failed failed), $chunks chunks, chunk delay p50 ${p50} µs p99 ${p99} µs max ${max} µs; measured process ${cores} cores, ${per_stream} ms CPU/stream, RSS peak ${rss_peak} MB"
+  record "$name $finished $failed $chunks $p50 $p99 $max $cores $per_stream $rss_peak $(load1) $relay50 $relay99"
+  log "$name: $finished streams ($failed failed), $chunks chunks, chunk delay p50 ${p50} µs p99 ${p99} µs max ${max} µs (inside the gateway p50 <= $relay50 ms, p99 <= $relay99 ms); measured process ${cores} cores, ${per_stream} ms CPU/stream, RSS peak ${rss_peak} MB"
   [ -s "$T/stream-$name.err" ] && head -3 "$T/stream-$name.err" >&2
   return 0
 }
@@ -476,13 +503,13 @@ echo "simulated full path at 64 connections: $SIM_RATIO of bare Undertow's req/s
 echo "openai hop to nginx: $(get upstream-c64 2) req/s at 64 connections ($(ratio "$(get upstream-c64 2)" "$(get nginx-c64 2)") of nginx direct, $(ratio "$(get upstream-c64 2)" "$(get jdkhop-c64 2)")x the naive JDK HttpClient hop: goal >= 1.5), added p50 at 8 connections $UP_ADDED_P50 ms (goal <= 0.3), gateway CPU $(get upstream-c64 6) µs per proxied request (goal <= 80)"
 echo "start-up, launch to /health 200: $(get startup-simulated 2) ms first start (fresh database, migrations), $(get startup-openai 2) ms restart, $(get startup-aot 2) ms restart with an AOT cache (goal <= 1500)"
 echo
-printf '%-18s %8s %7s %9s %11s %11s %11s %11s %11s %8s\n' streams finished failed chunks 'p50 delay' 'p99 delay' 'max delay' 'CPU cores' 'ms CPU/str' 'RSS MB'
-while read -r name finished failed chunks p50 p99 max cores per rss load; do
+printf '%-18s %8s %7s %9s %11s %11s %11s %13s %11s %11s %8s\n' streams finished failed chunks 'p50 delay' 'p99 delay' 'max delay' 'in-gw p50/p99' 'CPU cores' 'ms CPU/str' 'RSS MB'
+while read -r name finished failed chunks p50 p99 max cores per rss load relay50 relay99; do
   case "$name" in stream-*|scale-streams-*) ;; *) continue ;; esac
-  printf '%-18s %8s %7s %9s %9s ms %8s ms %8s ms %11s %11s %8s\n' "$name" "$finished" "$failed" "$chunks" "$(ms "$p50")" "$(ms "$p99")" "$(ms "$max")" "$cores" "$per" "$rss"
+  printf '%-18s %8s %7s %9s %9s ms %8s ms %8s ms %13s %11s %11s %8s\n' "$name" "$finished" "$failed" "$chunks" "$(ms "$p50")" "$(ms "$p99")" "$(ms "$max")" "<=${relay50:--}/${relay99:--} ms" "$cores" "$per" "$rss"
 done < "$RESULTS"
 if [ -n "$(get stream-gateway 1)" ]; then
-  echo "relay: $STREAMS streams at 50 tokens/s; added chunk delay through the gateway p50 $(awk -v a="$(get stream-gateway 5)" -v b="$(get stream-direct 5)" 'BEGIN{printf "%.2f", (a - b) / 1000}') ms, p99 $(awk -v a="$(get stream-gateway 6)" -v b="$(get stream-direct 6)" 'BEGIN{printf "%.2f", (a - b) / 1000}') ms (goal p99 <= 5 ms); gateway $(get stream-gateway 8) cores (goal < 1)"
+  echo "relay: $STREAMS streams at 50 tokens/s; added chunk delay through the gateway p50 $(awk -v a="$(get stream-gateway 5)" -v b="$(get stream-direct 5)" 'BEGIN{printf "%.2f", (a - b) / 1000}') ms, p99 $(awk -v a="$(get stream-gateway 6)" -v b="$(get stream-direct 6)" 'BEGIN{printf "%.2f", (a - b) / 1000}') ms (goal p99 <= 5 ms); inside the gateway (engine hand-over to socket write, its /metrics) p99 <= $(get stream-gateway 13) ms; gateway $(get stream-gateway 8) cores (goal < 1)"
 fi
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 [ "$KEEP" = 1 ] && cp "$RESULTS" "$T/results-final.tsv"

@@ -74,6 +74,24 @@ class StreamingIT {
     }
 
     @Test
+    void stream_everyChunkRelayedIsTimedInTheRelayHistogram() {
+        long before = relayCount();
+        List<JsonNode> chunks = Http.events(stream(Http.chatStream("gpt-4o", "Time my chunks", false)));
+        long after = relayCount();
+        assertTrue(chunks.size() >= 3, chunks.toString());
+        // Other tests' streams may finish meanwhile (same server): at least this stream's chunks were counted.
+        assertTrue(after - before >= chunks.size(), before + " -> " + after + " for " + chunks.size() + " chunks");
+        assertTrue(server.metrics.scrape().contains("# TYPE gpucloud_chat_stream_chunk_relay_seconds histogram"));
+    }
+
+    private static long relayCount() {
+        return server.metrics.scrape().lines()
+                .filter(line -> line.startsWith("gpucloud_chat_stream_chunk_relay_seconds_count "))
+                .mapToLong(line -> (long) Double.parseDouble(line.substring(line.indexOf(' ') + 1)))
+                .findFirst().orElseThrow();
+    }
+
+    @Test
     void stream_withIncludeUsage_everyChunkHasNullUsageAndTheLastHasNoChoicesAndTheUsage() {
         List<JsonNode> chunks = Http.events(stream(Http.chatStream("gpt-4o", "Count tokens", true)));
         for (JsonNode chunk : chunks.subList(0, chunks.size() - 1)) {

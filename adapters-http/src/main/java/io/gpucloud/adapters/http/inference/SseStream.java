@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import org.xnio.IoUtils;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
@@ -60,6 +61,7 @@ final class SseStream implements ChunkSink {
     private final Runnable runPending = this::runPending;
 
     // IO thread only from here on.
+    private final RelayTimes relayed = new RelayTimes();
     private SseWriter writer;
     private Cancellation cancellation = () -> { };
     private boolean engineDone;
@@ -90,11 +92,12 @@ final class SseStream implements ChunkSink {
 
     @Override
     public void chunk(ChatChunk chunk) {
+        long handedOver = System.nanoTime();
         byte[] event;
         synchronized (this) {
             event = ChatJson.chunkEvent(header, withRoles(chunk));
         }
-        onIoThread(() -> send(event));
+        onIoThread(() -> send(event, handedOver));
     }
 
     @Override
@@ -128,12 +131,13 @@ final class SseStream implements ChunkSink {
         return choices == null ? chunk : new ChatChunk(choices);
     }
 
-    private void send(byte[] event) {
+    private void send(byte[] event, long handedOver) {
         if (clientGone || closed) {
             return;
         }
         commit();
         writer.write(event);
+        relayed.add(handedOver);
     }
 
     /** Runs the IO-thread work queued by the engine's callbacks, in order, then sends what it wrote at once. */
@@ -151,6 +155,7 @@ final class SseStream implements ChunkSink {
         if (writer != null && !closed) {
             writer.drain();
         }
+        relayed.observe(metrics);
     }
 
     private void completed(TokenUsage usage, byte[] tail) {
@@ -246,6 +251,30 @@ final class SseStream implements ChunkSink {
             IoThreadMailbox.of(exchange.getIoThread()).execute(runPending);
         } catch (RejectedExecutionException serverStopped) {
             LOG.debug("server stopped while streaming request {}", context.requestId());
+        }
+    }
+
+    /** When the chunks written in this IO-thread turn were handed over by the engine; observed once they are written. */
+    private static final class RelayTimes {
+        private long[] handedOver = new long[8];
+        private int count;
+
+        void add(long nanos) {
+            if (count == handedOver.length) {
+                handedOver = Arrays.copyOf(handedOver, count * 2);
+            }
+            handedOver[count++] = nanos;
+        }
+
+        void observe(Metrics metrics) {
+            if (count == 0) {
+                return;
+            }
+            long now = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                metrics.chunkRelayed(now - handedOver[i]);
+            }
+            count = 0;
         }
     }
 }

@@ -22,6 +22,7 @@ public final class Metrics {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
     private static final Pattern LABEL = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
     static final double[] LATENCY_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
+    static final double[] RELAY_BUCKETS = {0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
 
     private record RequestKey(String route, String method, int status, String model) {
     }
@@ -48,6 +49,7 @@ public final class Metrics {
     private final AtomicLong inFlight = new AtomicLong();
     private final AtomicLong openStreams = new AtomicLong();
     private final LongAdder cancelledStreams = new LongAdder();
+    private final Histogram chunkRelay = new Histogram(RELAY_BUCKETS);
     private final List<Registered> registered = new CopyOnWriteArrayList<>();
     private final List<Family> families = new CopyOnWriteArrayList<>();
 
@@ -148,6 +150,11 @@ public final class Metrics {
         }
     }
 
+    /** A streamed chunk went out: {@code nanos} from the engine handing it over to its write to the client's socket. */
+    public void chunkRelayed(long nanos) {
+        chunkRelay.observe(nanos / 1e9);
+    }
+
     /** The Prometheus text exposition format, version 0.0.4. */
     public String scrape() {
         PrometheusText text = new PrometheusText();
@@ -178,6 +185,9 @@ public final class Metrics {
         text.sample("gpucloud_chat_streams_open", List.of(), openStreams.get());
         text.header("gpucloud_chat_streams_cancelled_total", "Streams whose client went away before the end.", "counter");
         text.sample("gpucloud_chat_streams_cancelled_total", List.of(), cancelledStreams.sum());
+        text.header("gpucloud_chat_stream_chunk_relay_seconds", "Time from the engine (an upstream's bytes, parsed) handing a "
+                + "streamed chunk over to the write of its bytes to the client's socket.", "histogram");
+        chunkRelay.writeTo(text, "gpucloud_chat_stream_chunk_relay_seconds", List.of());
 
         for (Registered metric : new ArrayList<>(registered)) {
             text.header(metric.name(), metric.help(), metric.type());
