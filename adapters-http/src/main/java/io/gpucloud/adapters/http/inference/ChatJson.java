@@ -60,7 +60,7 @@ final class ChatJson {
 
     /** One {@code data: {chunk}\n\n} event. */
     static byte[] chunkEvent(StreamHeader stream, ChatChunk chunk) {
-        return event(Json.write(json -> {
+        return Json.framed(DATA, json -> {
             start(json, stream);
             json.writeArrayFieldStart("choices");
             for (ChunkChoice choice : chunk.choices()) {
@@ -84,18 +84,18 @@ final class ChatJson {
                 json.writeNullField("usage");
             }
             json.writeEndObject();
-        }));
+        }, END_OF_EVENT);
     }
 
     /** The last chunk with {@code include_usage}: no choices, the usage. */
     static byte[] usageEvent(StreamHeader stream, TokenUsage usage) {
-        return event(Json.write(json -> {
+        return Json.framed(DATA, json -> {
             start(json, stream);
             json.writeArrayFieldStart("choices");
             json.writeEndArray();
             usage(json, usage);
             json.writeEndObject();
-        }));
+        }, END_OF_EVENT);
     }
 
     static byte[] errorEvent(ApiError error) {

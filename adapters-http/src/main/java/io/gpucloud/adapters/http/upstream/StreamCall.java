@@ -3,6 +3,7 @@ package io.gpucloud.adapters.http.upstream;
 import io.gpucloud.domain.inference.Cancellation;
 import io.gpucloud.domain.inference.ChatChunk;
 import io.gpucloud.domain.inference.ChatRequest;
+import io.gpucloud.domain.inference.ChunkChoice;
 import io.gpucloud.domain.inference.ChunkSink;
 import io.gpucloud.domain.inference.EngineException;
 import io.gpucloud.domain.inference.TokenUsage;
@@ -245,7 +246,9 @@ final class StreamCall implements Cancellation {
                 }
                 if (chunk.isPresent() && !cancelled) {
                     relayed = true;
-                    finishSeen |= chunk.get().choices().stream().anyMatch(choice -> choice.finishReason().isPresent());
+                    for (ChunkChoice choice : chunk.get().choices()) {
+                        finishSeen |= choice.finishReason().isPresent();
+                    }
                     sink.chunk(chunk.get());
                 }
             }

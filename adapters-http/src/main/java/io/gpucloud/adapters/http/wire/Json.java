@@ -47,22 +47,31 @@ public final class Json {
      * allocation of its own size rather than a growing stream's copies (a tenth of a simulated request's bytes).
      */
     public static byte[] write(Writer writer) {
+        return framed(NOTHING, writer, NOTHING);
+    }
+
+    /** {@code prefix}, the document and {@code suffix} in one array: a server-sent event without copying the document. */
+    public static byte[] framed(byte[] prefix, Writer writer, byte[] suffix) {
         Output out = OUTPUT.get();
         if (out.inUse) {
             out = new Output(); // JSON written while writing JSON
         }
         out.inUse = true;
         try {
+            out.writeBytes(prefix);
             try (JsonGenerator json = MAPPER.createGenerator(out)) {
                 writer.write(json);
             } catch (IOException impossible) {
                 throw new UncheckedIOException("writing JSON to memory failed", impossible);
             }
+            out.writeBytes(suffix);
             return out.toByteArray();
         } finally {
             out.release();
         }
     }
+
+    private static final byte[] NOTHING = {};
 
     private static final ThreadLocal<Output> OUTPUT = ThreadLocal.withInitial(Output::new);
 
