@@ -1,7 +1,10 @@
 package io.gpucloud.adapters.http.upstream;
 
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.async.ByteArrayFeeder;
+import com.fasterxml.jackson.core.util.JsonParserDelegate;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gpucloud.application.inference.StreamChatService;
 import io.gpucloud.domain.inference.ChatChunk;
@@ -80,24 +83,130 @@ final class AnswerReader {
 
     static ChunkEvent chunkEvent(byte[] data, int offset, int length) throws UpstreamJson.Malformed {
         try (JsonParser json = UpstreamJson.MAPPER.createParser(data, offset, length)) {
-            rootObject(json);
-            JsonNode error = null;
-            Optional<TokenUsage> usage = Optional.empty();
-            Read<ChunkChoice> choices = Read.none();
-            for (String name = json.nextFieldName(); name != null; name = json.nextFieldName()) {
-                JsonToken value = json.nextToken();
-                switch (name) {
-                    // Rare (one per failed stream), and its shapes vary: read as a tree, as errorMessage does.
-                    case "error" -> error = value == JsonToken.VALUE_NULL ? null : UpstreamJson.MAPPER.readTree(json);
-                    case "usage" -> usage = usage(json);
-                    case "choices" -> choices = value == JsonToken.VALUE_NULL ? Read.none()
-                            : choices(json, "choices is not an array", AnswerReader::chunkChoice);
-                    default -> json.skipChildren();
-                }
-            }
-            return new ChunkEvent(error, usage, choices);
+            return chunkEvent(json);
         } catch (IOException notJson) {
             throw notJson(notJson);
+        }
+    }
+
+    private static ChunkEvent chunkEvent(JsonParser json) throws IOException, UpstreamJson.Malformed {
+        rootObject(json);
+        JsonNode error = null;
+        Optional<TokenUsage> usage = Optional.empty();
+        Read<ChunkChoice> choices = Read.none();
+        for (String name = json.nextFieldName(); name != null; name = json.nextFieldName()) {
+            JsonToken value = json.nextToken();
+            switch (name) {
+                // Rare (one per failed stream), and its shapes vary: read as a tree, as errorMessage does.
+                case "error" -> error = value == JsonToken.VALUE_NULL ? null : UpstreamJson.MAPPER.readTree(json);
+                case "usage" -> usage = usage(json);
+                case "choices" -> choices = value == JsonToken.VALUE_NULL ? Read.none()
+                        : choices(json, "choices is not an array", AnswerReader::chunkChoice);
+                default -> json.skipChildren();
+            }
+        }
+        return new ChunkEvent(error, usage, choices);
+    }
+
+    /**
+     * A stream's events, read by one parser for the whole stream: Jackson's non-blocking parser, fed one event's data
+     * at a time. Setting up a parser per event was a third of the bytes a relayed chunk allocated. An event this
+     * reader cannot take whole (bad JSON, anything after the object) is read again by {@link #chunkEvent(byte[], int,
+     * int)}, which decides exactly as before, and the stream's later events are read that way too. Not thread-safe:
+     * one per attempt, called in order.
+     */
+    static final class ChunkEvents {
+        private final JsonParser raw;
+        private final ByteArrayFeeder feeder;
+        private final JsonParser whole;
+        private boolean broken;
+
+        ChunkEvents() {
+            JsonParser parser;
+            try {
+                parser = UpstreamJson.MAPPER.createNonBlockingByteArrayParser();
+            } catch (IOException impossible) {
+                throw new IllegalStateException("a non-blocking parser over memory", impossible);
+            }
+            this.raw = parser;
+            this.feeder = (ByteArrayFeeder) parser.getNonBlockingInputFeeder();
+            this.whole = new WholeDocument(parser);
+        }
+
+        ChunkEvent next(byte[] data, int offset, int length) throws UpstreamJson.Malformed {
+            if (!broken && looksWhole(data, offset, length)) {
+                try {
+                    feeder.feedInput(data, offset, offset + length);
+                    ChunkEvent event = chunkEvent(whole);
+                    if (raw.nextToken() == JsonToken.NOT_AVAILABLE) {
+                        return event;
+                    }
+                } catch (IOException | UpstreamJson.Malformed | RuntimeException notWhole) {
+                    // Decided below, by the reader of single documents.
+                }
+                broken = true;
+            }
+            return chunkEvent(data, offset, length);
+        }
+
+        /**
+         * Whether the event can go through the shared parser without leaving anything pending in it: it starts with
+         * {@code &#123;}, ends with {@code &#125;} and closes every string it opens. After its object the parser must
+         * then be out of input exactly (checked after reading); what is left unread would otherwise be a partial token
+         * that the next event's bytes continue.
+         */
+        private static boolean looksWhole(byte[] data, int offset, int length) {
+            int start = offset;
+            int end = offset + length;
+            while (start < end && isSpace(data[start])) {
+                start++;
+            }
+            while (end > start && isSpace(data[end - 1])) {
+                end--;
+            }
+            if (end - start < 2 || data[start] != '{' || data[end - 1] != '}') {
+                return false;
+            }
+            boolean inString = false;
+            for (int i = start; i < end; i++) {
+                byte b = data[i];
+                if (b == '\\' && inString) {
+                    i++;
+                } else if (b == '"') {
+                    inString = !inString;
+                }
+            }
+            return !inString;
+        }
+
+        private static boolean isSpace(byte b) {
+            return b == ' ' || b == '\t' || b == '\n' || b == '\r';
+        }
+
+        /** False once an event had to be read alone (and every event after it is). */
+        boolean readsWithOneParser() {
+            return !broken;
+        }
+    }
+
+    /** The non-blocking parser over one whole event: running out of input inside the value is an error, not a wait. */
+    private static final class WholeDocument extends JsonParserDelegate {
+        WholeDocument(JsonParser nonBlocking) {
+            super(nonBlocking);
+        }
+
+        @Override
+        public JsonToken nextToken() throws IOException {
+            JsonToken token = delegate.nextToken();
+            if (token == JsonToken.NOT_AVAILABLE) {
+                throw new JsonParseException(this, "the event ends inside its JSON value");
+            }
+            return token;
+        }
+
+        @Override
+        public String nextFieldName() throws IOException {
+            return nextToken() == JsonToken.FIELD_NAME ? currentName() : null;
         }
     }
 

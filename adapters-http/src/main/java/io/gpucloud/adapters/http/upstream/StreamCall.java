@@ -123,6 +123,7 @@ final class StreamCall implements Cancellation {
     private final class Attempt implements Response.Listener {
         private final Endpoint endpoint;
         private final SseParser parser;
+        private final AnswerReader.ChunkEvents events = new AnswerReader.ChunkEvents();
         private int status;
         private boolean began;
         private ByteArrayOutputStream errorBody;
@@ -234,7 +235,7 @@ final class StreamCall implements Cancellation {
                 }
                 Optional<ChatChunk> chunk;
                 try {
-                    AnswerReader.ChunkEvent event = AnswerReader.chunkEvent(data, 0, length);
+                    AnswerReader.ChunkEvent event = events.next(data, 0, length);
                     Optional<String> error = event.error();
                     if (error.isPresent()) {
                         throw new AttemptFailure.Raised(streamError(event.errorStatus(), error.get()));
