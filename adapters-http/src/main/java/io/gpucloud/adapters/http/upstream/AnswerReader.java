@@ -183,6 +183,16 @@ final class AnswerReader {
             return b == ' ' || b == '\t' || b == '\n' || b == '\r';
         }
 
+        /** Gives the parser's buffers back to the thread's pool, for the next stream's parser; later events are read alone. */
+        void close() {
+            broken = true;
+            try {
+                raw.close();
+            } catch (IOException impossible) {
+                // A parser over memory holds nothing that can fail to close.
+            }
+        }
+
         /** False once an event had to be read alone (and every event after it is). */
         boolean readsWithOneParser() {
             return !broken;

@@ -160,6 +160,7 @@ final class StreamCall implements Cancellation {
         public void onComplete(Result result) {
             endpoint.release();
             AttemptFailure failure = outcome(result);
+            events.close();
             boolean byClient;
             synchronized (StreamCall.this) {
                 byClient = cancelled;
