@@ -72,13 +72,10 @@ final class EdgeHandler implements HttpHandler {
     }
 
     /**
-     * {@code req_} and 128 random bits in hex: unique enough to key the usage ledger, and cheaper on
-     * the IO thread than {@link RequestId#random()}, whose UUID draws from the shared SecureRandom.
-     */
-    /**
      * {@code req_} and 32 hex digits: the time in milliseconds (48 bits), then 80 random bits. Time first, so the usage
      * ledger's index on the id grows at its right edge instead of taking inserts all over: PostgreSQL spent a third of
-     * its time in that index when the ids were all random.
+     * its time in that index when the ids were all random. Cheaper on the IO thread than {@link RequestId#random()},
+     * whose UUID draws from the shared SecureRandom.
      */
     static RequestId newRequestId() {
         ThreadLocalRandom random = ThreadLocalRandom.current();

@@ -1,17 +1,15 @@
 package io.gpucloud.adapters.http.upstream;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.gpucloud.adapters.http.wire.Json;
 import io.gpucloud.domain.inference.ChatMessage;
 import io.gpucloud.domain.inference.ChatRequest;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,8 +44,7 @@ final class UpstreamJson {
      * name every OpenAI-compatible server knows); streams ask for the usage chunk.
      */
     static byte[] request(ChatRequest request) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
-        try (JsonGenerator json = MAPPER.createGenerator(out)) {
+        return Json.write(json -> {
             json.writeStartObject();
             json.writeStringField("model", request.model());
             json.writeArrayFieldStart("messages");
@@ -102,10 +99,7 @@ final class UpstreamJson {
                 json.writeObject(field.getValue());
             }
             json.writeEndObject();
-        } catch (IOException impossible) {
-            throw new UncheckedIOException("writing JSON to memory failed", impossible);
-        }
-        return out.toByteArray();
+        });
     }
 
     static JsonNode parse(byte[] bytes, int offset, int length) throws Malformed {

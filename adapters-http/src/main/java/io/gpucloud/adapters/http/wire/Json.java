@@ -33,6 +33,9 @@ public final class Json {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
+    private static final byte[] NOTHING = {};
+    private static final ThreadLocal<Output> OUTPUT = ThreadLocal.withInitial(Output::new);
+
     /** Writes one JSON document. */
     @FunctionalInterface
     public interface Writer {
@@ -70,10 +73,6 @@ public final class Json {
             out.release();
         }
     }
-
-    private static final byte[] NOTHING = {};
-
-    private static final ThreadLocal<Output> OUTPUT = ThreadLocal.withInitial(Output::new);
 
     /** A thread's reusable buffer; one that grew for a large document is let go rather than kept. */
     private static final class Output extends ByteArrayOutputStream {
