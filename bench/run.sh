@@ -10,7 +10,7 @@
 # Options: --redis (quota on the machine's Redis, REDIS_KEY_PREFIX=bench-<random>:), --seconds N,
 # --warmup N, --streams N, --keep (keep the temp dir with logs), --jfr (record a JFR of the simulated and openai
 # gateway's measured run into the temp dir), --simulated-only (bare baseline and the simulated path only:
-# for quick before/after comparisons of a change).
+# for quick before/after comparisons of a change), --streams-only (the stream points only: direct and relayed).
 # Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres: a database
 # bench_<random> is created there and dropped at the end; without psql or a reachable server the
 # gateway's embedded PostgreSQL is used), BENCH_REDIS_URL (default redis://127.0.0.1:6379),
@@ -26,6 +26,7 @@ USE_REDIS=0
 KEEP=0
 JFR=0
 SIMULATED_ONLY=0
+STREAMS_ONLY=0
 SECONDS_PER_POINT=""
 WARMUP=""
 STREAMS=""
@@ -37,6 +38,7 @@ while [ $# -gt 0 ]; do
     --keep) KEEP=1 ;;
     --jfr) JFR=1 ;;
     --simulated-only) SIMULATED_ONLY=1 ;;
+    --streams-only) STREAMS_ONLY=1 ;;
     --seconds) SECONDS_PER_POINT="$2"; shift ;;
     --warmup) WARMUP="$2"; shift ;;
     --streams) STREAMS="$2"; shift ;;
@@ -261,6 +263,7 @@ if awk -v l="$(load1)" 'BEGIN{exit !(l >= 0.5)}'; then
   log "warning: the 1-minute load average is $(load1) (>= 0.5): absolute figures are noisy; compare ratios within the run"
 fi
 
+if [ "$STREAMS_ONLY" = 0 ]; then
 # ------------------------------------------------------------------ 1. bare Undertow baseline
 baseline bare bare "$COMPLETION"
 
@@ -374,6 +377,8 @@ curl -s "http://127.0.0.1:$UP_PORT/metrics" > "$T/metrics-openai.txt" || true
 stop_pid "$UP_PID"
 stop_pid "$NGX_PID"
 
+fi # STREAMS_ONLY
+
 # ------------------------------------------------------------------ 4. streams: a paced streaming upstream, direct and relayed
 SUP_PORT="$(free_port)"
 java -Xmx256m -cp "$TOOLS_CP" BenchTools stream-upstream "$SUP_PORT" > "$T/stream-upstream.log" 2>&1 &
@@ -446,7 +451,7 @@ STREAMS="$STREAMS_SAVED"; STREAM_SECONDS="$STREAM_SECONDS_SAVED"
 stream_point stream-gateway "http://127.0.0.1:$GW_PORT/v1/chat/completions" "$KEY" "$GW_PID"
 stop_pid "$GW_PID"
 stop_pid "$SUP_PID"
-if [ "$MODE" = full ] || [ "$SCALING" = 1 ]; then
+if { [ "$MODE" = full ] || [ "$SCALING" = 1 ]; } && [ "$STREAMS_ONLY" = 0 ]; then
   # The simulated engine paced at 50 tokens/s: the gateway alone (no upstream), CPU and memory per stream.
   start_gateway simulated-stream INFERENCE_ENGINE=simulated SIMULATED_TOKENS_PER_SECOND=50
   KEY="$(new_key "$GW_PORT")"
@@ -462,6 +467,7 @@ if [ "$MODE" = full ] || [ "$SCALING" = 1 ]; then
   stop_pid "$GW_PID"
 fi
 
+if [ "$STREAMS_ONLY" = 0 ]; then
 # ------------------------------------------------------------------ 5. start-up with an AOT cache (JDK 25, JEP 483/514)
 # A training start (launch, /health 200, a chat call, SIGTERM: the JVM writes the cache as it exits), then a restart
 # that loads the classes of that start already parsed and linked from the cache. The Dockerfile does the same.
@@ -480,6 +486,7 @@ else
   log "no AOT cache was written (see $T/gateway-aot-training.log)"
 fi
 GATEWAY_JAVA_OPTS="$SAVED_OPTS"
+fi # STREAMS_ONLY
 
 # ------------------------------------------------------------------ report
 get() { awk -v n="$1" -v f="$2" '$1 == n {print $f}' "$RESULTS"; }
@@ -490,6 +497,7 @@ echo
 echo "GPU Cloud API benchmark ($MODE): $(nproc) cores, $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo), $(java -version 2>&1 | head -1)"
 echo "wrk -t1, ${SECONDS_PER_POINT}s per point after a ${WARMUP}s warm-up; 213-byte chat request; gateway: java $GATEWAY_JAVA_OPTS -jar cli/target/gpucloud.jar serve, $DB_DESCRIPTION, quota $( [ "$USE_REDIS" = 1 ] && echo "on Redis" || echo "in-process")"
 echo
+if [ "$STREAMS_ONLY" = 0 ]; then
 printf '%-16s %9s %8s %8s %8s %9s %7s %9s %6s\n' point 'req/s' 'p50 ms' 'p90 ms' 'p99 ms' 'CPU µs/r' 'RSS MB' 'vs bare' 'load'
 while read -r name rps p50 p90 p99 cpu rss non2xx sockerr load; do
   case "$name" in startup-*|nginx-cpu-*|stream-*|scale-streams-*) continue ;; esac
@@ -503,6 +511,7 @@ echo "simulated full path at 64 connections: $SIM_RATIO of bare Undertow's req/s
 echo "openai hop to nginx: $(get upstream-c64 2) req/s at 64 connections ($(ratio "$(get upstream-c64 2)" "$(get nginx-c64 2)") of nginx direct, $(ratio "$(get upstream-c64 2)" "$(get jdkhop-c64 2)")x the naive JDK HttpClient hop: goal >= 1.5), added p50 at 8 connections $UP_ADDED_P50 ms (goal <= 0.3), gateway CPU $(get upstream-c64 6) µs per proxied request (goal <= 80)"
 echo "start-up, launch to /health 200: $(get startup-simulated 2) ms first start (fresh database, migrations), $(get startup-openai 2) ms restart, $(get startup-aot 2) ms restart with an AOT cache (goal <= 1500)"
 echo
+fi
 printf '%-18s %8s %7s %9s %11s %11s %11s %13s %11s %11s %8s\n' streams finished failed chunks 'p50 delay' 'p99 delay' 'max delay' 'in-gw p50/p99' 'CPU cores' 'ms CPU/str' 'RSS MB'
 while read -r name finished failed chunks p50 p99 max cores per rss load relay50 relay99; do
   case "$name" in stream-*|scale-streams-*) ;; *) continue ;; esac
@@ -514,7 +523,7 @@ fi
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 [ "$KEEP" = 1 ] && cp "$RESULTS" "$T/results-final.tsv"
 
-if [ "$MODE" = short ]; then
+if [ "$MODE" = short ] && [ "$STREAMS_ONLY" = 0 ]; then
   if awk -v r="$SIM_RATIO" -v f="$FAIL_RATIO" 'BEGIN{exit !(r == "-" || r < f)}'; then
     echo "bench: FAIL: the simulated full path is at $SIM_RATIO of the bare-Undertow baseline (minimum $FAIL_RATIO)" >&2
     exit 1
