@@ -8,7 +8,8 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * Tells the stream on a connection that the connection closed. One close listener per connection
  * (not one per stream, which would pile up on a long keep-alive connection); the stream being
- * served is swapped in and out. Runs the callback on the connection's IO thread.
+ * served is swapped in and out. Runs the callback on the connection's IO thread, as a task of its
+ * own, never inside the call that closed the connection (which may hold the stream's monitor).
  */
 final class ConnectionWatch implements ServerConnection.CloseListener {
     private static final AttachmentKey<ConnectionWatch> KEY = AttachmentKey.create(ConnectionWatch.class);
@@ -42,10 +43,6 @@ final class ConnectionWatch implements ServerConnection.CloseListener {
         Runnable callback = onClose;
         onClose = null;
         if (callback == null) {
-            return;
-        }
-        if (Thread.currentThread() == connection.getIoThread()) {
-            callback.run();
             return;
         }
         try {

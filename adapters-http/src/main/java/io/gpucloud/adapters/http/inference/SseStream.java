@@ -22,25 +22,29 @@ import org.slf4j.LoggerFactory;
 import org.xnio.IoUtils;
 
 import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One streamed chat completion, from the engine's sink to the client's socket.
  *
- * <p>Engine callbacks (any thread, sequential) render their event and hand it to the exchange's IO
- * thread, which owns all other state. The response is committed with the first event, so an engine
+ * <p>The response is committed with the first event, on the exchange's IO thread, so an engine
  * failure before any token is an ordinary HTTP error; after that it is a {@code data: {"error":…}}
  * event and {@code data: [DONE]}. A client that goes away cancels the engine, which ends the sink
  * with what was sent (and the use case bills that).
+ *
+ * <p>Threads: once the response is committed, an engine callback (any thread, sequential) writes its
+ * chunk to the client's socket itself, so a chunk read from an upstream goes out on the thread that
+ * read it, without waking another. The commit, the end, a client that goes away and a socket that
+ * was full run on the IO thread. Everything is guarded by this object's monitor; the engine is never
+ * cancelled while holding it (an engine calls the sink under its own lock).
  */
 final class SseStream implements ChunkSink {
     private static final Logger LOG = LoggerFactory.getLogger(SseStream.class);
@@ -53,14 +57,14 @@ final class SseStream implements ChunkSink {
     private final ChatJson.StreamHeader header;
     private final RequestContext context;
     private final Metrics metrics;
-    /** Engine side, guarded by this: choices whose first delta has gone out. */
-    private final BitSet startedChoices = new BitSet();
-    /** Work for the IO thread, in the order the engine produced it. */
-    private final Queue<Runnable> pending = new ConcurrentLinkedQueue<>();
-    private final AtomicBoolean scheduled = new AtomicBoolean();
     private final Runnable runPending = this::runPending;
 
-    // IO thread only from here on.
+    // Guarded by this.
+    /** Choices whose first delta has gone out. */
+    private final BitSet startedChoices = new BitSet();
+    /** Work for the IO thread, in the order the engine produced it: chunks before the commit, the end. */
+    private final Queue<Runnable> pending = new ArrayDeque<>();
+    private boolean scheduled;
     private final RelayTimes relayed = new RelayTimes();
     private SseWriter writer;
     private Cancellation cancellation = () -> { };
@@ -82,33 +86,56 @@ final class SseStream implements ChunkSink {
         metrics.streamOpened();
         context.hold();
         ConnectionWatch.watch(exchange.getConnection(), this::clientGone);
+        Cancellation started;
         try {
-            cancellation = opened.stream().start(this);
+            started = opened.stream().start(this);
         } catch (RuntimeException notStarted) {
-            close();
+            synchronized (this) {
+                close();
+            }
             throw notStarted;
+        }
+        synchronized (this) {
+            cancellation = started;
         }
     }
 
     @Override
     public void chunk(ChatChunk chunk) {
         long handedOver = System.nanoTime();
-        byte[] event;
         synchronized (this) {
-            event = ChatJson.chunkEvent(header, withRoles(chunk));
+            byte[] event = ChatJson.chunkEvent(header, withRoles(chunk));
+            if (writer == null || !pending.isEmpty()) {
+                onIoThread(() -> send(event, handedOver));
+                return;
+            }
+            try {
+                send(event, handedOver);
+                if (!closed && !clientGone) {
+                    writer.drain();
+                }
+            } catch (RuntimeException unexpected) {
+                LOG.error("stream of request {} failed", context.requestId(), unexpected);
+                IoUtils.safeClose(exchange.getConnection());
+                clientGoneLater();
+            }
+            relayed.observe(metrics);
         }
-        onIoThread(() -> send(event, handedOver));
     }
 
     @Override
     public void complete(TokenUsage usage) {
         byte[] tail = header.includeUsage() ? ChatJson.concat(ChatJson.usageEvent(header, usage), ChatJson.DONE) : ChatJson.DONE;
-        onIoThread(() -> completed(usage, tail));
+        synchronized (this) {
+            onIoThread(() -> completed(usage, tail));
+        }
     }
 
     @Override
     public void fail(EngineException error, TokenUsage usageSoFar) {
-        onIoThread(() -> failed(error, usageSoFar));
+        synchronized (this) {
+            onIoThread(() -> failed(error, usageSoFar));
+        }
     }
 
     /** The first delta of every choice names the assistant, whatever the engine sent. */
@@ -141,18 +168,18 @@ final class SseStream implements ChunkSink {
     }
 
     /** Runs the IO-thread work queued by the engine's callbacks, in order, then sends what it wrote at once. */
-    private void runPending() {
-        scheduled.set(false);
+    private synchronized void runPending() {
+        scheduled = false;
         for (Runnable task = pending.poll(); task != null; task = pending.poll()) {
             try {
                 task.run();
             } catch (RuntimeException unexpected) {
                 LOG.error("stream of request {} failed", context.requestId(), unexpected);
                 IoUtils.safeClose(exchange.getConnection());
-                close();
+                clientGoneLater();
             }
         }
-        if (writer != null && !closed) {
+        if (writer != null && !closed && !clientGone) {
             writer.drain();
         }
         relayed.observe(metrics);
@@ -198,33 +225,56 @@ final class SseStream implements ChunkSink {
         exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         exchange.getResponseHeaders().put(Headers.CACHE_CONTROL, "no-cache");
         exchange.getResponseHeaders().put(NO_PROXY_BUFFERING, "no");
-        writer = new SseWriter(exchange, this::clientGone);
+        writer = new SseWriter(exchange, this, this::clientGoneLater);
     }
 
-    /** The connection closed or stopped taking data before the end: stop the engine, which reports what was sent. */
+    /**
+     * The connection closed or stopped taking data before the end: stop the engine, which reports what
+     * was sent. IO thread, not holding this object's monitor (see the class comment).
+     */
     private void clientGone() {
-        if (clientGone || closed) {
-            return;
+        Cancellation engine;
+        synchronized (this) {
+            if (clientGone || closed) {
+                return;
+            }
+            clientGone = true;
+            context.note("client_disconnected");
+            engine = cancellation;
         }
-        clientGone = true;
-        context.note("client_disconnected");
         IoUtils.safeClose(exchange.getConnection());
         try {
-            cancellation.cancel();
+            engine.cancel();
         } catch (RuntimeException broken) {
             LOG.warn("cancelling the engine of request {} failed", context.requestId(), broken);
         }
-        if (engineDone) {
-            close();
-            return;
+        synchronized (this) {
+            if (engineDone) {
+                close();
+                return;
+            }
         }
         try {
-            exchange.getIoThread().executeAfter(this::close, CANCEL_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+            exchange.getIoThread().executeAfter(this::closeNow, CANCEL_GRACE_MILLIS, TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException ioThreadGone) {
-            close();
+            closeNow();
         }
     }
 
+    /** For whichever thread finds a client gone while writing (holding this object's monitor). */
+    private void clientGoneLater() {
+        try {
+            IoThreadMailbox.of(exchange.getIoThread()).execute(this::clientGone);
+        } catch (RejectedExecutionException serverStopped) {
+            LOG.debug("server stopped while streaming request {}", context.requestId());
+        }
+    }
+
+    private synchronized void closeNow() {
+        close();
+    }
+
+    /** IO thread, holding this object's monitor. */
     private void close() {
         if (closed) {
             return;
@@ -239,14 +289,15 @@ final class SseStream implements ChunkSink {
     }
 
     /**
-     * Hands work to the IO thread. Chunks that arrive together (a fast engine, a burst from an
-     * upstream) share one IO-thread task and one write.
+     * Hands work to the IO thread, after the work handed to it before. Chunks that arrive together
+     * before the commit share one IO-thread task and one write. Holding this object's monitor.
      */
     private void onIoThread(Runnable task) {
         pending.add(task);
-        if (!scheduled.compareAndSet(false, true)) {
+        if (scheduled) {
             return;
         }
+        scheduled = true;
         try {
             IoThreadMailbox.of(exchange.getIoThread()).execute(runPending);
         } catch (RejectedExecutionException serverStopped) {
@@ -254,7 +305,7 @@ final class SseStream implements ChunkSink {
         }
     }
 
-    /** When the chunks written in this IO-thread turn were handed over by the engine; observed once they are written. */
+    /** When the chunks written since the last observation were handed over by the engine; observed once they are written. */
     private static final class RelayTimes {
         private long[] handedOver = new long[8];
         private int count;

@@ -11,14 +11,16 @@ import java.util.ArrayDeque;
  * Writes server-sent events to the response channel without blocking: {@link #write} queues,
  * {@link #drain} sends everything queued in one gathering write and flushes, so tokens reach the
  * client as they come and a burst costs one syscall. Events wait while the socket is full and go
- * out when it is writable again. IO thread only. A client that does not read (more than
- * {@value #MAX_QUEUED_BYTES} bytes waiting) counts as gone.
+ * out when it is writable again, from the IO thread. Any thread may call it while holding {@code lock},
+ * which the IO thread takes too. A client that does not read (more than {@value #MAX_QUEUED_BYTES}
+ * bytes waiting) counts as gone.
  */
 final class SseWriter {
     static final long MAX_QUEUED_BYTES = 4L * 1024 * 1024;
 
     private final HttpServerExchange exchange;
     private final StreamSinkChannel channel;
+    private final Object lock;
     private final Runnable onBroken;
     private final ArrayDeque<ByteBuffer> queue = new ArrayDeque<>();
     private long queuedBytes;
@@ -26,15 +28,19 @@ final class SseWriter {
     private boolean ending;
     private boolean broken;
 
-    /** Commits the status and headers set so far. */
-    SseWriter(HttpServerExchange exchange, Runnable onBroken) {
-        this(exchange, exchange.getResponseChannel(), onBroken);
+    /**
+     * Commits the status and headers set so far. {@code onBroken} runs holding {@code lock}, on the
+     * thread that found the client gone.
+     */
+    SseWriter(HttpServerExchange exchange, Object lock, Runnable onBroken) {
+        this(exchange, exchange.getResponseChannel(), lock, onBroken);
     }
 
     /** Over a given channel: for the benchmark (SseWriterBenchmark), which never ends the exchange. */
-    SseWriter(HttpServerExchange exchange, StreamSinkChannel channel, Runnable onBroken) {
+    SseWriter(HttpServerExchange exchange, StreamSinkChannel channel, Object lock, Runnable onBroken) {
         this.exchange = exchange;
         this.channel = channel;
+        this.lock = lock;
         this.onBroken = onBroken;
     }
 
@@ -91,9 +97,11 @@ final class SseWriter {
     private void awaitWritable() {
         waitingForSocket = true;
         channel.getWriteSetter().set(writable -> {
-            writable.suspendWrites();
-            waitingForSocket = false;
-            drain();
+            synchronized (lock) {
+                writable.suspendWrites();
+                waitingForSocket = false;
+                drain();
+            }
         });
         channel.resumeWrites();
     }

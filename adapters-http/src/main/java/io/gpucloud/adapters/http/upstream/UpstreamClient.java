@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
  * The one outbound HTTP client of the process, shared by every {@code openai} engine: Jetty's
  * non-blocking {@link HttpClient} (HTTP/1.1, connection pool per upstream host:port). Jetty's client
  * forwarded about twice the requests of the JDK's {@code HttpClient} at half the CPU per proxied
- * request in the measurements of {@code performance-notes.md}. Its callbacks run on Jetty's own
- * pool; they never block.
+ * request in the measurements of {@code performance-notes.md}. Its callbacks run on its selector
+ * threads; they never block.
  */
 public final class UpstreamClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamClient.class);
@@ -40,7 +40,10 @@ public final class UpstreamClient implements AutoCloseable {
         threads.setDaemon(true);
         ClientConnector connector = new ClientConnector();
         connector.setExecutor(threads);
-        connector.setSelectors(1);
+        // Streamed chunks are written to the client's socket by the selector thread that read them (SseStream): one
+        // selector for every core, as Undertow has one IO thread for every core. With one, that thread alone carried
+        // 1,000 relayed streams and the chunk delay doubled.
+        connector.setSelectors(Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())));
         connector.setConnectTimeout(settings.connectTimeout());
         connector.setIdleTimeout(settings.poolIdleTimeout());
         connector.setTCPNoDelay(true);

@@ -50,7 +50,7 @@ public class SseWriterBenchmark {
     public void setUp() throws IOException {
         worker = Xnio.getInstance().createWorker(OptionMap.EMPTY);
         pipe = worker.createFullDuplexPipe();
-        writer = new SseWriter(null, pipe.getLeftSide(), () -> {
+        writer = new SseWriter(null, pipe.getLeftSide(), this, () -> {
             throw new IllegalStateException("the pipe broke");
         });
         event = ChatJson.chunkEvent(stream, chunk);

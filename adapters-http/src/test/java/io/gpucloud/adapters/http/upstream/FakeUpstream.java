@@ -55,7 +55,9 @@ final class FakeUpstream implements AutoCloseable {
         /** Answers 200 with a body that is not JSON (non-streamed) or an event that is not (streamed). */
         GARBAGE,
         /** Streams one SSE line longer than 1 MiB. */
-        HUGE_LINE
+        HUGE_LINE,
+        /** Streams {@link #floodEvents} numbered words ({@code " w0"}, {@code " w1"}, …) as fast as it can, then [DONE]. */
+        FLOOD
     }
 
     enum Usage { VALID, ABSENT, NEGATIVE }
@@ -75,6 +77,7 @@ final class FakeUpstream implements AutoCloseable {
     volatile String errorBody = "{\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
     volatile Duration chunkDelay = Duration.ofMillis(100);
     volatile int wordsBeforeStall = 2;
+    volatile int floodEvents = 1_000;
     /** Answers that stalled: their events (or the start of their body) were sent and flushed. */
     final AtomicInteger stalls = new AtomicInteger();
     volatile List<String> models = List.of("meta-llama/Llama-3.1-8B-Instruct");
@@ -200,6 +203,16 @@ final class FakeUpstream implements AutoCloseable {
                 }
                 stalls.incrementAndGet();
                 hold(exchange);
+            }
+            case FLOOD -> {
+                List<String> events = new ArrayList<>();
+                events.add(event(chunk(model, 0, "assistant", "", null)));
+                for (int i = 0; i < floodEvents; i++) {
+                    events.add(event(chunk(model, 0, null, " w" + i, null)));
+                }
+                events.add(event(chunk(model, 0, null, null, "stop")));
+                events.add("data: [DONE]\n\n");
+                stream(exchange, events, Duration.ZERO, true);
             }
             case NORMAL, SLOW -> {
                 if (!stream) {

@@ -18,10 +18,17 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -34,6 +41,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -381,5 +389,124 @@ class UpstreamGatewayIT {
         BadRequestException refused = assertThrows(BadRequestException.class, () -> client.chat().completions()
                 .create(ChatCompletionCreateParams.builder().model("picky-model").addUserMessage("hi").build()));
         assertTrue(refused.getMessage().contains("'logit_bias' is not supported by this model"), refused.getMessage());
+    }
+
+    // ---- a client slower than the upstream: chunks are written by the thread that read them until the socket is
+    // full, then queued and sent by the IO thread when it drains, in order; a client that stops reading is cut off.
+
+    @Test
+    void stream_toAClientThatPausesReading_arrivesWhole_inOrder() throws Exception {
+        try (FakeUpstream flooding = FakeUpstream.start().behave(FakeUpstream.Behaviour.FLOOD);
+             Gateway through = new Gateway(OpenAiUpstreamEngineIT.FAST, Duration.ofSeconds(10))) {
+            // ~3 MB of events: more than the socket buffers of a client that does not read hold, less than the 4 MiB
+            // such a client may leave unread
+            flooding.floodEvents = 15_000;
+            through.deploy("flood", "flood-model", Optional.empty(), flooding.base());
+            String apiKey = through.newKey();
+            try (Socket socket = streamRequest(through, apiKey, "flood-model")) {
+                InputStream in = socket.getInputStream();
+                assertTrue(readHead(in).startsWith("HTTP/1.1 200"));
+                until(() -> flooding.chatCalls.get() == 1, Duration.ofSeconds(5), "the upstream was called");
+                LockSupport.parkNanos(Duration.ofMillis(500).toNanos());  // not reading: the gateway's queue fills
+
+                String body = readChunked(in);
+                List<String> data = body.lines().filter(line -> line.startsWith("data: ")).toList();
+                assertEquals("data: [DONE]", data.getLast());
+                StringBuilder expected = new StringBuilder();
+                for (int i = 0; i < flooding.floodEvents; i++) {
+                    expected.append(" w").append(i);
+                }
+                StringBuilder text = new StringBuilder();
+                for (String line : data.subList(0, data.size() - 1)) {
+                    text.append(json(line.substring(6)).path("choices").path(0).path("delta").path("content").asText(""));
+                }
+                assertEquals(expected.toString(), text.toString(), "every word, once, in order");
+            }
+            assertEquals(0, flooding.brokenStreams.get());
+        }
+    }
+
+    @Test
+    void stream_toAClientThatStopsReading_isCutOff_theUpstreamCallStopped_andTheGatewayKeepsServing() throws Exception {
+        try (FakeUpstream flooding = FakeUpstream.start().behave(FakeUpstream.Behaviour.FLOOD);
+             Gateway through = new Gateway(OpenAiUpstreamEngineIT.FAST, Duration.ofSeconds(10))) {
+            flooding.floodEvents = 200_000;  // ~45 MB of events: far over the 4 MiB a client may leave unread
+            through.deploy("flood", "flood-model", Optional.empty(), flooding.base());
+            String apiKey = through.newKey();
+            try (Socket socket = streamRequest(through, apiKey, "flood-model")) {
+                assertTrue(readHead(socket.getInputStream()).startsWith("HTTP/1.1 200"));
+                until(() -> flooding.brokenStreams.get() == 1, Duration.ofSeconds(20),
+                        "the gateway stopped the upstream call of the client that does not read");
+                UsageRecord metered = onlyRecord(through, "flood-model");
+                assertTrue(metered.completionTokens() > 0 && metered.completionTokens() < 2 * flooding.floodEvents,
+                        "billed for what was relayed before the cut: " + metered);
+            }
+            flooding.floodEvents = 3;
+            HttpResponse<String> next = http.send(post(through, apiKey, chat("flood-model", true)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, next.statusCode(), next.body());
+            assertTrue(next.body().strip().endsWith("data: [DONE]"), next.body());
+        }
+    }
+
+    /** A streamed chat request on a raw socket whose receive buffer is small, so the gateway's writes fill it early. */
+    private static Socket streamRequest(Gateway through, String apiKey, String model) throws IOException {
+        Socket socket = new Socket();
+        socket.setReceiveBufferSize(8 * 1024);
+        socket.setSoTimeout((int) Duration.ofSeconds(20).toMillis());
+        socket.connect(new InetSocketAddress(through.base().getHost(), through.base().getPort()));
+        byte[] body = chat(model, true).getBytes(StandardCharsets.UTF_8);
+        String head = "POST /v1/chat/completions HTTP/1.1\r\nHost: " + through.base().getHost() + "\r\nAuthorization: Bearer "
+                + apiKey + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n";
+        OutputStream out = socket.getOutputStream();
+        out.write(head.getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+        return socket;
+    }
+
+    /** The status line and headers, up to the blank line. */
+    private static String readHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new EOFException("the connection closed in the headers: " + head);
+            }
+            head.append((char) b);
+        }
+        return head.toString();
+    }
+
+    /** A chunked body to its last chunk. */
+    private static String readChunked(InputStream in) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        while (true) {
+            StringBuilder sizeLine = new StringBuilder();
+            for (int b = in.read(); b != '\n'; b = in.read()) {
+                if (b < 0) {
+                    throw new EOFException("the connection closed before the last chunk");
+                }
+                if (b != '\r') {
+                    sizeLine.append((char) b);
+                }
+            }
+            int size = Integer.parseInt(sizeLine.toString().strip(), 16);
+            byte[] chunk = in.readNBytes(size + 2);
+            if (size == 0) {
+                return body.toString(StandardCharsets.UTF_8);
+            }
+            body.write(chunk, 0, size);
+        }
+    }
+
+    private static void until(BooleanSupplier condition, Duration within, String what) {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + within + ": " + what);
+            }
+            LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
+        }
     }
 }
