@@ -133,6 +133,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_mb() { awk '/VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
 CLK_TCK="$(getconf CLK_TCK)"
 load1() { cut -d' ' -f1 /proc/loadavg; }
+machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }  # busy total
 
 # ------------------------------------------------------------------ inputs
 BODY="$ROOT/bench/chat-request.json"
@@ -409,6 +410,7 @@ stream_point() { # name url key pid-to-measure
   local metrics_url="${url%/v1/*}/metrics"
   [ "$key" != - ] && { curl -s "$metrics_url" > "$T/relay-before.txt" || true; }
   before="$(cpu_ticks "$pid")"; t0="$(now_ns)"
+  local machine_before; machine_before="$(machine_ticks)"
   java -Xmx512m -cp "$TOOLS_CP" BenchTools stream-client "$url" "$key" "$STREAMS" "$STREAM_SECONDS" "$STREAM_TOKENS" 50 \
     > "$T/stream-$name.out" 2> "$T/stream-$name.err" &
   local client=$!
@@ -418,6 +420,10 @@ stream_point() { # name url key pid-to-measure
   done
   wait "$client" || true
   t1="$(now_ns)"; after="$(cpu_ticks "$pid")"
+  # How busy the whole machine was (gateway, upstream, load client, PostgreSQL): the client's delay depends on it.
+  local machine_cores
+  machine_cores="$(awk -v a="$machine_before" -v b="$(machine_ticks)" -v n="$(nproc)" 'BEGIN{split(a, x, " "); split(b, y, " ");
+    if (y[2] > x[2]) printf "%.2f", (y[1] - x[1]) / (y[2] - x[2]) * n; else print "-"}')"
   local relay50=- relay99=-
   if [ "$key" != - ] && curl -s "$metrics_url" > "$T/relay-after.txt"; then
     relay50="$(relay_quantile "$T/relay-before.txt" "$T/relay-after.txt" 0.5)"
@@ -432,8 +438,8 @@ stream_point() { # name url key pid-to-measure
   cores="$(awk -v a="$before" -v b="$after" -v t0="$t0" -v t1="$t1" -v hz="$CLK_TCK" 'BEGIN{printf "%.2f", (b - a) / hz / ((t1 - t0) / 1e9)}')"
   local per_stream
   per_stream="$(awk -v a="$before" -v b="$after" -v n="$finished" -v hz="$CLK_TCK" 'BEGIN{ if (n > 0) printf "%.2f", (b - a) * 1000 / hz / n; else print "-" }')"
-  record "$name $finished $failed $chunks $p50 $p99 $max $cores $per_stream $rss_peak $(load1) $relay50 $relay99"
-  log "$name: $finished streams ($failed failed), $chunks chunks, chunk delay p50 ${p50} µs p99 ${p99} µs max ${max} µs (inside the gateway p50 <= $relay50 ms, p99 <= $relay99 ms); measured process ${cores} cores, ${per_stream} ms CPU/stream, RSS peak ${rss_peak} MB"
+  record "$name $finished $failed $chunks $p50 $p99 $max $cores $per_stream $rss_peak $(load1) $relay50 $relay99 $machine_cores"
+  log "$name: $finished streams ($failed failed), $chunks chunks, chunk delay p50 ${p50} µs p99 ${p99} µs max ${max} µs (inside the gateway p50 <= $relay50 ms, p99 <= $relay99 ms); measured process ${cores} cores, ${per_stream} ms CPU/stream, RSS peak ${rss_peak} MB; machine ${machine_cores} of $(nproc) cores busy"
   [ -s "$T/stream-$name.err" ] && head -3 "$T/stream-$name.err" >&2
   return 0
 }
@@ -512,10 +518,10 @@ echo "openai hop to nginx: $(get upstream-c64 2) req/s at 64 connections ($(rati
 echo "start-up, launch to /health 200: $(get startup-simulated 2) ms first start (fresh database, migrations), $(get startup-openai 2) ms restart, $(get startup-aot 2) ms restart with an AOT cache (goal <= 1500)"
 echo
 fi
-printf '%-18s %8s %7s %9s %11s %11s %11s %13s %11s %11s %8s\n' streams finished failed chunks 'p50 delay' 'p99 delay' 'max delay' 'in-gw p50/p99' 'CPU cores' 'ms CPU/str' 'RSS MB'
-while read -r name finished failed chunks p50 p99 max cores per rss load relay50 relay99; do
+printf '%-18s %8s %7s %9s %11s %11s %11s %13s %11s %11s %8s %9s\n' streams finished failed chunks 'p50 delay' 'p99 delay' 'max delay' 'in-gw p50/p99' 'CPU cores' 'ms CPU/str' 'RSS MB' 'machine'
+while read -r name finished failed chunks p50 p99 max cores per rss load relay50 relay99 machine; do
   case "$name" in stream-*|scale-streams-*) ;; *) continue ;; esac
-  printf '%-18s %8s %7s %9s %9s ms %8s ms %8s ms %13s %11s %11s %8s\n' "$name" "$finished" "$failed" "$chunks" "$(ms "$p50")" "$(ms "$p99")" "$(ms "$max")" "<=${relay50:--}/${relay99:--} ms" "$cores" "$per" "$rss"
+  printf '%-18s %8s %7s %9s %9s ms %8s ms %8s ms %13s %11s %11s %8s %9s\n' "$name" "$finished" "$failed" "$chunks" "$(ms "$p50")" "$(ms "$p99")" "$(ms "$max")" "<=${relay50:--}/${relay99:--} ms" "$cores" "$per" "$rss" "${machine:--}/$(nproc)"
 done < "$RESULTS"
 if [ -n "$(get stream-gateway 1)" ]; then
   echo "relay: $STREAMS streams at 50 tokens/s; added chunk delay through the gateway p50 $(awk -v a="$(get stream-gateway 5)" -v b="$(get stream-direct 5)" 'BEGIN{printf "%.2f", (a - b) / 1000}') ms, p99 $(awk -v a="$(get stream-gateway 6)" -v b="$(get stream-direct 6)" 'BEGIN{printf "%.2f", (a - b) / 1000}') ms (goal p99 <= 5 ms); inside the gateway (engine hand-over to socket write, its /metrics) p99 <= $(get stream-gateway 13) ms; gateway $(get stream-gateway 8) cores (goal < 1)"
