@@ -170,7 +170,7 @@ public final class OpenAiUpstreamEngine implements InferenceEngine, AutoCloseabl
 
     /** A {@code POST {base}/chat/completions} with the given JSON body. */
     Request chatRequest(Endpoint endpoint, byte[] body, boolean stream) {
-        Request request = client.jetty().newRequest(endpoint.chatCompletions()).method(HttpMethod.POST)
+        Request request = client.jetty(stream).newRequest(endpoint.chatCompletions()).method(HttpMethod.POST)
                 .headers(headers -> headers.put(HttpHeader.ACCEPT, stream ? "text/event-stream" : "application/json"))
                 .body(new BytesRequestContent("application/json", body));
         return authorized(request);

@@ -18,9 +18,11 @@ import java.time.Duration;
  * @param probeBackoff        first wait before an ejected endpoint is probed again; doubled after each
  *                            failed probe up to {@code maxProbeBackoff}
  * @param maxProbeBackoff     longest wait between two probes of an ejected endpoint
- * @param maxConnectionsPerEndpoint connections per upstream host:port; well above the peak number of
- *                            concurrent streams (each stream holds one HTTP/1.1 connection)
- * @param maxQueuedPerEndpoint requests waiting for a connection per upstream host:port
+ * @param maxConnectionsPerEndpoint connections per upstream host:port, for streams and for whole answers
+ *                            each; well above the peak number of concurrent streams (each stream
+ *                            holds one HTTP/1.1 connection)
+ * @param maxQueuedPerEndpoint requests waiting for a connection per upstream host:port (streams and
+ *                            whole answers each)
  * @param maxLineBytes        longest single SSE line an upstream may send
  * @param maxBodyBytes        largest non-streamed response body accepted
  */
