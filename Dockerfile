@@ -28,14 +28,15 @@ USER gpucloud
 # An AOT cache of the server's start-up (JDK 25, JEP 483/514), made by this very JVM: a training start that listens
 # (against an unreachable database, which the server tolerates) and is stopped with SIGTERM; the JVM writes the cache
 # as it exits. bench/run.sh measured restarts with such a cache at about 0.6 of the time without. A cache that does
-# not match is ignored with a warning, never fatal.
+# not match is ignored with a warning, never fatal; it is made with the same object layout (compact headers, JEP 519:
+# 8-byte object headers, ~25 MB less RSS at 1,000 streams in the bench) as the JAVA_TOOL_OPTIONS below.
 RUN DATABASE_URL=postgres://127.0.0.1:1/aot-training ADMIN_TOKEN=aot-training-token-not-a-secret PORT=4000 \
-    java -XX:AOTCacheOutput=/app/gpucloud.aot -jar /app/gpucloud.jar serve > /tmp/aot-training.log 2>&1 & pid=$!; \
+    java -XX:+UseCompactObjectHeaders -XX:AOTCacheOutput=/app/gpucloud.aot -jar /app/gpucloud.jar serve > /tmp/aot-training.log 2>&1 & pid=$!; \
     for i in $(seq 1 600); do grep -q "listening on" /tmp/aot-training.log && break; sleep 0.1; done; \
     sleep 2; kill -TERM $pid; wait $pid; rm -f /tmp/aot-training.log; ls -l /app/gpucloud.aot
 ENV PORT=4000 \
     GPUCLOUD_DATA_DIR=/app/data \
-    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError -XX:AOTCache=/app/gpucloud.aot"
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError -XX:+UseCompactObjectHeaders -XX:AOTCache=/app/gpucloud.aot"
 EXPOSE 4000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=40s --retries=3 \
   CMD ["java", "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-jar", "/app/gpucloud.jar", "healthcheck"]
