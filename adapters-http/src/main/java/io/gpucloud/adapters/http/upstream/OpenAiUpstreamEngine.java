@@ -70,7 +70,7 @@ public final class OpenAiUpstreamEngine implements InferenceEngine, AutoCloseabl
         this.apiKey = apiKey.filter(key -> !key.isBlank());
         this.tokenizer = tokenizer;
         this.clock = clock;
-        this.pool = new EndpointPool(endpoints, settings, client.jetty().getScheduler(), this::fetchModels);
+        this.pool = new EndpointPool(endpoints, settings, client.jetty(false).getScheduler(), this::fetchModels);
     }
 
     @Override
@@ -194,7 +194,7 @@ public final class OpenAiUpstreamEngine implements InferenceEngine, AutoCloseabl
     private CompletionStage<byte[]> fetchModels(Endpoint endpoint) {
         CompletableFuture<byte[]> result = new CompletableFuture<>();
         long timeout = settings.probeTimeout().toMillis();
-        authorized(client.jetty().newRequest(endpoint.models()).method(HttpMethod.GET)
+        authorized(client.jetty(false).newRequest(endpoint.models()).method(HttpMethod.GET)
                 .headers(headers -> headers.put(HttpHeader.ACCEPT, "application/json"))
                 .timeout(timeout, TimeUnit.MILLISECONDS).idleTimeout(timeout, TimeUnit.MILLISECONDS))
                 .send(new BufferingResponseListener(MAX_MODELS_BODY_BYTES) {

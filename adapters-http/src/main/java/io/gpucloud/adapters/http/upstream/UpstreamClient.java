@@ -91,12 +91,7 @@ public final class UpstreamClient implements AutoCloseable {
         return jetty;
     }
 
-    /** The client for whole answers (completions, model lists). */
-    HttpClient jetty() {
-        return answers;
-    }
-
-    /** The client for streamed answers. */
+    /** The client for a chat call, streamed or not; model lists and timers use the one for whole answers. */
     HttpClient jetty(boolean stream) {
         return stream ? streams : answers;
     }

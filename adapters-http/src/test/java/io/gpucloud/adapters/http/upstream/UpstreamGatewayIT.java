@@ -9,6 +9,7 @@ import com.openai.errors.BadRequestException;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import io.gpucloud.adapters.http.RawHttp;
 import io.gpucloud.domain.apikey.Limits;
 import io.gpucloud.domain.inference.ChatMessage;
 import io.gpucloud.domain.inference.ChatRequest;
@@ -18,13 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -41,7 +36,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -403,13 +397,12 @@ class UpstreamGatewayIT {
             flooding.floodEvents = 15_000;
             through.deploy("flood", "flood-model", Optional.empty(), flooding.base());
             String apiKey = through.newKey();
-            try (Socket socket = streamRequest(through, apiKey, "flood-model")) {
-                InputStream in = socket.getInputStream();
-                assertTrue(readHead(in).startsWith("HTTP/1.1 200"));
-                until(() -> flooding.chatCalls.get() == 1, Duration.ofSeconds(5), "the upstream was called");
+            try (RawHttp client = streamRequest(through, apiKey, "flood-model")) {
+                assertEquals(200, client.readHead().status());
+                OpenAiUpstreamEngineIT.until(() -> flooding.chatCalls.get() == 1, "the upstream was called");
                 LockSupport.parkNanos(Duration.ofMillis(500).toNanos());  // not reading: the gateway's queue fills
 
-                String body = readChunked(in);
+                String body = client.readChunkedBody();
                 List<String> data = body.lines().filter(line -> line.startsWith("data: ")).toList();
                 assertEquals("data: [DONE]", data.getLast());
                 StringBuilder expected = new StringBuilder();
@@ -433,9 +426,9 @@ class UpstreamGatewayIT {
             flooding.floodEvents = 200_000;  // ~45 MB of events: far over the 4 MiB a client may leave unread
             through.deploy("flood", "flood-model", Optional.empty(), flooding.base());
             String apiKey = through.newKey();
-            try (Socket socket = streamRequest(through, apiKey, "flood-model")) {
-                assertTrue(readHead(socket.getInputStream()).startsWith("HTTP/1.1 200"));
-                until(() -> flooding.brokenStreams.get() == 1, Duration.ofSeconds(20),
+            try (RawHttp client = streamRequest(through, apiKey, "flood-model")) {
+                assertEquals(200, client.readHead().status());
+                OpenAiUpstreamEngineIT.until(() -> flooding.brokenStreams.get() == 1,
                         "the gateway stopped the upstream call of the client that does not read");
                 UsageRecord metered = onlyRecord(through, "flood-model");
                 assertTrue(metered.completionTokens() > 0 && metered.completionTokens() < 2 * flooding.floodEvents,
@@ -450,63 +443,12 @@ class UpstreamGatewayIT {
     }
 
     /** A streamed chat request on a raw socket whose receive buffer is small, so the gateway's writes fill it early. */
-    private static Socket streamRequest(Gateway through, String apiKey, String model) throws IOException {
-        Socket socket = new Socket();
-        socket.setReceiveBufferSize(8 * 1024);
-        socket.setSoTimeout((int) Duration.ofSeconds(20).toMillis());
-        socket.connect(new InetSocketAddress(through.base().getHost(), through.base().getPort()));
+    private static RawHttp streamRequest(Gateway through, String apiKey, String model) throws IOException {
+        RawHttp client = new RawHttp(through.base().getPort(), 8 * 1024);
         byte[] body = chat(model, true).getBytes(StandardCharsets.UTF_8);
-        String head = "POST /v1/chat/completions HTTP/1.1\r\nHost: " + through.base().getHost() + "\r\nAuthorization: Bearer "
-                + apiKey + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n";
-        OutputStream out = socket.getOutputStream();
-        out.write(head.getBytes(StandardCharsets.US_ASCII));
-        out.write(body);
-        out.flush();
-        return socket;
-    }
-
-    /** The status line and headers, up to the blank line. */
-    private static String readHead(InputStream in) throws IOException {
-        StringBuilder head = new StringBuilder();
-        while (!head.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                throw new EOFException("the connection closed in the headers: " + head);
-            }
-            head.append((char) b);
-        }
-        return head.toString();
-    }
-
-    /** A chunked body to its last chunk. */
-    private static String readChunked(InputStream in) throws IOException {
-        ByteArrayOutputStream body = new ByteArrayOutputStream();
-        while (true) {
-            StringBuilder sizeLine = new StringBuilder();
-            for (int b = in.read(); b != '\n'; b = in.read()) {
-                if (b < 0) {
-                    throw new EOFException("the connection closed before the last chunk");
-                }
-                if (b != '\r') {
-                    sizeLine.append((char) b);
-                }
-            }
-            int size = Integer.parseInt(sizeLine.toString().strip(), 16);
-            byte[] chunk = in.readNBytes(size + 2);
-            if (size == 0) {
-                return body.toString(StandardCharsets.UTF_8);
-            }
-            body.write(chunk, 0, size);
-        }
-    }
-
-    private static void until(BooleanSupplier condition, Duration within, String what) {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + within + ": " + what);
-            }
-            LockSupport.parkNanos(Duration.ofMillis(10).toNanos());
-        }
+        client.write("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + apiKey
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n");
+        client.write(body);
+        return client;
     }
 }
