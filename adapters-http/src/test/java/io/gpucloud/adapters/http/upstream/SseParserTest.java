@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SseParserTest {
     private final List<String> events = new ArrayList<>();
@@ -70,5 +72,36 @@ class SseParserTest {
         SseParser parser = new SseParser(1024);
 
         assertThrows(SseParser.TooLong.class, () -> feed(parser, ("data: " + "x".repeat(100) + "\n").repeat(20)));
+    }
+
+    @Test
+    void aParserBetweenEvents_holdsNoBuffer_andOneMidEvent_keepsItsOwn() throws Exception {
+        SseParser cut = new SseParser(1024);
+        SseParser whole = new SseParser(1024);
+
+        feed(cut, "data: {\"a\":\"hel");
+        feed(whole, "data: {\"b\":1}\n\n");
+        feed(whole, "data: {\"b\":2}\n\n");
+        boolean cutHoldsMidEvent = cut.holdsBuffers();
+        feed(cut, "lo\"}\n\n");
+
+        assertTrue(cutHoldsMidEvent);
+        assertFalse(whole.holdsBuffers());
+        assertFalse(cut.holdsBuffers());
+        assertEquals(List.of("{\"b\":1}", "{\"b\":2}", "{\"a\":\"hello\"}"), events);
+    }
+
+    @Test
+    void parsersTakingTurnsOnOneThread_shareBuffers_withoutMixingTheirEvents() throws Exception {
+        SseParser first = new SseParser(1024);
+        SseParser second = new SseParser(1024);
+
+        for (int i = 0; i < 50; i++) {
+            feed(i % 2 == 0 ? first : second, "data: " + "x".repeat(i) + i + "\n\n");
+        }
+
+        for (int i = 0; i < 50; i++) {
+            assertEquals("x".repeat(i) + i, events.get(i));
+        }
     }
 }
