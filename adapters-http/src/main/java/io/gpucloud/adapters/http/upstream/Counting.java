@@ -6,13 +6,18 @@ import io.gpucloud.domain.inference.Tokenizer;
 
 /**
  * Counts a call's tokens with the tokenizer, for upstreams that report no (or an invalid) usage.
- * Generated text is kept only in slices of {@value #SLICE_CHARS} characters, so a long stream is
- * counted as it goes instead of being held whole; a slice boundary may split a token, which is
- * within the tokenizer's own approximation for open models. Not thread-safe: one call's callbacks
- * are sequential.
+ * Generated text is counted as it arrives, a slice at a time, so a stream holds at most about
+ * {@value #SLICE_CHARS} characters of it: once that much is waiting, everything up to its last
+ * pre-token boundary is counted and dropped. The boundaries used are ones where the pre-tokenizers of
+ * {@code cl100k_base} and {@code o200k_base} always split (a space after a character that is not
+ * whitespace, a letter after a digit), and BPE counts each pre-token apart, so the sum is the count
+ * of the whole text. Text with no such boundary is cut at {@value #MAX_SLICE_CHARS} characters
+ * (a token may then be split: within the tokenizer's own approximation for open models).
+ * Not thread-safe: one call's callbacks are sequential.
  */
 final class Counting {
-    private static final int SLICE_CHARS = 16_384;
+    static final int SLICE_CHARS = 1_024;
+    static final int MAX_SLICE_CHARS = 16_384;
 
     private final Tokenizer tokenizer;
     private final ChatRequest request;
@@ -26,15 +31,41 @@ final class Counting {
 
     void add(String generated) {
         slice.append(generated);
-        if (slice.length() >= SLICE_CHARS) {
+        if (slice.length() < SLICE_CHARS) {
+            return;
+        }
+        int boundary = lastBoundary();
+        if (boundary > 0) {
+            countedCompletion += tokenizer.count(request.model(), slice.substring(0, boundary));
+            slice.delete(0, boundary);
+        } else if (slice.length() >= MAX_SLICE_CHARS) {
             countedCompletion += tokenizer.count(request.model(), slice.toString());
             slice.setLength(0);
         }
+    }
+
+    /** Characters of generated text held, not yet counted. */
+    int heldChars() {
+        return slice.length();
     }
 
     /** The prompt's tokens and the completion's so far, counted here. */
     TokenUsage usage() {
         long completion = countedCompletion + (slice.isEmpty() ? 0 : tokenizer.count(request.model(), slice.toString()));
         return new TokenUsage(tokenizer.countPrompt(request), completion);
+    }
+
+    private int lastBoundary() {
+        for (int i = slice.length() - 1; i > 0; i--) {
+            char at = slice.charAt(i);
+            char before = slice.charAt(i - 1);
+            if (at == ' ' && (Character.isLetterOrDigit(before) || (before > ' ' && before < 127))) {
+                return i;
+            }
+            if (Character.isLetter(at) && before >= '0' && before <= '9') {
+                return i;
+            }
+        }
+        return 0;
     }
 }
