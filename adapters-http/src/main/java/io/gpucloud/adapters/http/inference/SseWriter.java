@@ -34,6 +34,7 @@ final class SseWriter {
      */
     SseWriter(HttpServerExchange exchange, Object lock, Runnable onBroken) {
         this(exchange, exchange.getResponseChannel(), lock, onBroken);
+        sendHeadersAlone();
     }
 
     /** Over a given channel: for the benchmark (SseWriterBenchmark), which never ends the exchange. */
@@ -42,6 +43,19 @@ final class SseWriter {
         this.channel = channel;
         this.lock = lock;
         this.onBroken = onBroken;
+    }
+
+    /**
+     * Undertow writes the status line and headers together with the first body bytes through an array it keeps for
+     * the connection's life, so the first write's events would stay reachable until the stream ends (~1 KB per
+     * stream in a heap dump at 1,000 streams). Sent alone, one system call per stream, nothing of ours is kept.
+     */
+    private void sendHeadersAlone() {
+        try {
+            channel.flush();
+        } catch (IOException clientGone) {
+            breakOff();
+        }
     }
 
     /** Queues an event; it goes out with the next {@link #drain}. */
