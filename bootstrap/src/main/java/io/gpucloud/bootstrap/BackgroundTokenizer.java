@@ -1,6 +1,6 @@
 package io.gpucloud.bootstrap;
 
-import io.gpucloud.adapters.http.inference.JtokkitTokenizer;
+import io.gpucloud.adapters.http.inference.BpeTokenizer;
 import io.gpucloud.domain.inference.ChatRequest;
 import io.gpucloud.domain.inference.Tokenizer;
 
@@ -22,7 +22,7 @@ final class BackgroundTokenizer implements Tokenizer {
         if (loading.compareAndSet(false, true)) {
             Thread.ofPlatform().name("tokenizer-loader").daemon(true).start(() -> {
                 try {
-                    loaded.complete(new JtokkitTokenizer());
+                    loaded.complete(new BpeTokenizer());
                 } catch (RuntimeException | Error failure) {
                     loaded.completeExceptionally(failure);
                 }
@@ -40,7 +40,7 @@ final class BackgroundTokenizer implements Tokenizer {
         return loaded().count(model, text);
     }
 
-    /** Delegated whole: the loaded tokenizer remembers the last prompt it counted (see JtokkitTokenizer). */
+    /** Delegated whole: the loaded tokenizer remembers the last prompt it counted (see BpeTokenizer). */
     @Override
     public int countPrompt(ChatRequest request) {
         return loaded().countPrompt(request);

@@ -23,7 +23,7 @@ import io.gpucloud.application.quota.BudgetSource;
 import io.gpucloud.application.quota.InProcessQuotaGate;
 import io.gpucloud.application.usage.GetUsageMetricsService;
 import io.gpucloud.application.usage.InMemoryUsageLedger;
-import io.gpucloud.adapters.http.inference.JtokkitTokenizer;
+import io.gpucloud.adapters.http.inference.BpeTokenizer;
 import io.gpucloud.adapters.http.observability.Metrics;
 import io.gpucloud.domain.apikey.Limits;
 import io.gpucloud.domain.health.HealthProbe;
@@ -50,7 +50,7 @@ final class TestServer implements AutoCloseable {
     static final String ADMIN_TOKEN = "test-admin-token-0123456789";
     static final String SLOW_MODEL = "slow-model";
     static final String SCRIPTED_MODEL = "scripted-model";
-    static final Tokenizer TOKENIZER = new JtokkitTokenizer();
+    static final Tokenizer TOKENIZER = new BpeTokenizer();
 
     final InMemoryApiKeyStore keys = new InMemoryApiKeyStore();
     final InMemoryUsageLedger ledger = new InMemoryUsageLedger(keys);

@@ -1,11 +1,9 @@
 package io.gpucloud.adapters.http.inference;
 
-import com.knuddels.jtokkit.api.Encoding;
-
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Counts {@code o200k_base} tokens of ASCII text without a regular expression. jtokkit splits text
+ * Counts {@code o200k_base} tokens of ASCII text without a regular expression. The encoding splits text
  * into pre-tokens with o200k's regular expression (Unicode classes, seven alternatives tried at every
  * position) and then merges each pre-token's bytes; for the GPT-4o family that regular expression
  * was the single most expensive step of a chat call. This class splits ASCII text exactly as the
@@ -26,7 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * \s+
  * </pre>
  * {@code O200kAsciiCounterTest} checks it against jtokkit on random and real text. Text with any
- * non-ASCII character is left to jtokkit ({@link #count} answers -1).
+ * non-ASCII character is left to the expression ({@link #count} answers -1).
  *
  * <p>Memory: at most {@value #MAX_ENTRIES} pre-tokens of at most {@value #MAX_CACHED_LENGTH}
  * characters (a few MB); the table starts over when full. Only short fragments of prompts are kept,
@@ -40,7 +38,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class O200kAsciiCounter {
     static final int MAX_CACHED_LENGTH = 16;
     static final int MAX_ENTRIES = 32_768;
-    /** Unseen pre-tokens one text may add before, when they are the majority, the rest is left to jtokkit whole. */
+    /** Unseen pre-tokens one text may add before, when they are the majority, the rest is left to the expression whole. */
     static final int MAX_MISSES = 32;
 
     private static final int TABLE_SIZE = 2 * Integer.highestOneBit(MAX_ENTRIES * 2 - 1);
@@ -50,11 +48,11 @@ final class O200kAsciiCounter {
     private record PreToken(String text, int hash, int tokens) {
     }
 
-    private final Encoding encoding;
+    private final BytePairEncoding encoding;
     private volatile PreToken[] table = new PreToken[TABLE_SIZE];
     private final AtomicInteger entries = new AtomicInteger();
 
-    O200kAsciiCounter(Encoding encoding) {
+    O200kAsciiCounter(BytePairEncoding encoding) {
         this.encoding = encoding;
     }
 
@@ -86,8 +84,8 @@ final class O200kAsciiCounter {
                 // Mostly unseen pre-tokens (random identifiers, base64, another language's words): one call counts
                 // the rest faster than one call per pre-token, and unseen fragments would only churn the map. The
                 // rest starts at a pre-token boundary and the expression looks at no character behind it, so
-                // jtokkit splits it exactly as it would have split the whole text.
-                return total + encoding.countTokensOrdinary(text.substring(start));
+                // the expression splits it exactly as it would have split the whole text.
+                return total + encoding.countOrdinary(text.substring(start));
             }
         }
         return total;
@@ -121,7 +119,7 @@ final class O200kAsciiCounter {
     }
 
     private int countAndRemember(String preToken, int hash) {
-        int tokens = encoding.countTokensOrdinary(preToken);
+        int tokens = encoding.countPreToken(preToken);
         if (preToken.length() <= MAX_CACHED_LENGTH) {
             if (entries.incrementAndGet() > MAX_ENTRIES) {
                 table = new PreToken[TABLE_SIZE];

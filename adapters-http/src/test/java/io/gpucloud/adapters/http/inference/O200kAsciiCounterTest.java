@@ -18,7 +18,7 @@ class O200kAsciiCounterTest {
     private static final String ALPHABET = "aaaaeeeiioouu bbcdfghklmnprstvwxyz     AAEEBCDKLMSTZ0123456789''''\n\n\r\t\u000B\f"
             + ".,;:!?-_/\\()[]{}<>\"#$%&*+=@^`|~\u0000\u001F\u007F";
 
-    private final O200kAsciiCounter counter = new O200kAsciiCounter(O200K);
+    private final O200kAsciiCounter counter = new O200kAsciiCounter(BytePairEncoding.o200kBase());
 
     @Test
     void agreesWithJtokkit_onRandomAsciiText() {

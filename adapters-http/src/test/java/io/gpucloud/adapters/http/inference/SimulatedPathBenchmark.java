@@ -46,7 +46,7 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 1)
 public class SimulatedPathBenchmark {
     private final Clock clock = Clock.systemUTC();
-    private final JtokkitTokenizer tokenizer = new JtokkitTokenizer();
+    private final BpeTokenizer tokenizer = new BpeTokenizer();
     private final SimulatedEngine engine = new SimulatedEngine(tokenizer, Duration.ZERO, 0, clock);
     /**
      * Two decodings of the same body, used in turn: each call then counts its prompt once, as a real request does

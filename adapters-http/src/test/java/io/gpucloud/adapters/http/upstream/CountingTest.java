@@ -1,6 +1,6 @@
 package io.gpucloud.adapters.http.upstream;
 
-import io.gpucloud.adapters.http.inference.JtokkitTokenizer;
+import io.gpucloud.adapters.http.inference.BpeTokenizer;
 import io.gpucloud.domain.inference.ChatMessage;
 import io.gpucloud.domain.inference.ChatRequest;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CountingTest {
-    private static final JtokkitTokenizer TOKENIZER = new JtokkitTokenizer();
+    private static final BpeTokenizer TOKENIZER = new BpeTokenizer();
     private static final String[] WORDS = {"the", "GPU", "token", "is", "counted", "éclair", "naïve", "日本語", "🌍", "x2",
             "42", "1234567", "3.14", "(a)", "don't", "I'm", "\n", "\n\n", "  ", "\t", "--", "?!", "v2beta", "t1795930688061630"};
 

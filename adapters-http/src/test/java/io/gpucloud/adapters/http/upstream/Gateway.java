@@ -3,7 +3,7 @@ package io.gpucloud.adapters.http.upstream;
 import io.gpucloud.adapters.http.HttpApi;
 import io.gpucloud.adapters.http.HttpServerConfig;
 import io.gpucloud.adapters.http.UseCases;
-import io.gpucloud.adapters.http.inference.JtokkitTokenizer;
+import io.gpucloud.adapters.http.inference.BpeTokenizer;
 import io.gpucloud.adapters.http.observability.Metrics;
 import io.gpucloud.application.admin.AdminTokenService;
 import io.gpucloud.application.apikey.AuthenticateKeyService;
@@ -54,7 +54,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class Gateway implements AutoCloseable {
     static final String ADMIN_TOKEN = "gateway-admin-token-0123456789";
-    static final Tokenizer TOKENIZER = new JtokkitTokenizer();
+    static final Tokenizer TOKENIZER = new BpeTokenizer();
 
     final InMemoryApiKeyStore keys = new InMemoryApiKeyStore();
     final InMemoryDeploymentStore deployments = new InMemoryDeploymentStore();

@@ -11,19 +11,19 @@ import java.util.stream.IntStream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class JtokkitTokenizerTest {
-    private final JtokkitTokenizer tokenizer = new JtokkitTokenizer();
+class BpeTokenizerTest {
+    private final BpeTokenizer tokenizer = new BpeTokenizer();
 
     @Test
     void encoding_isO200kForTheGpt4oFamilyAndOSeries_cl100kOtherwise() {
-        assertEquals("o200k_base", JtokkitTokenizer.encodingName("gpt-4o"));
-        assertEquals("o200k_base", JtokkitTokenizer.encodingName("gpt-4o-mini"));
-        assertEquals("o200k_base", JtokkitTokenizer.encodingName("o1-preview"));
-        assertEquals("o200k_base", JtokkitTokenizer.encodingName("o3-mini"));
-        assertEquals("o200k_base", JtokkitTokenizer.encodingName("openai/GPT-4o"));
-        assertEquals("cl100k_base", JtokkitTokenizer.encodingName("gpt-4"));
-        assertEquals("cl100k_base", JtokkitTokenizer.encodingName("gpt-3.5-turbo"));
-        assertEquals("cl100k_base", JtokkitTokenizer.encodingName("llama-2-7b"));
+        assertEquals("o200k_base", BpeTokenizer.encodingName("gpt-4o"));
+        assertEquals("o200k_base", BpeTokenizer.encodingName("gpt-4o-mini"));
+        assertEquals("o200k_base", BpeTokenizer.encodingName("o1-preview"));
+        assertEquals("o200k_base", BpeTokenizer.encodingName("o3-mini"));
+        assertEquals("o200k_base", BpeTokenizer.encodingName("openai/GPT-4o"));
+        assertEquals("cl100k_base", BpeTokenizer.encodingName("gpt-4"));
+        assertEquals("cl100k_base", BpeTokenizer.encodingName("gpt-3.5-turbo"));
+        assertEquals("cl100k_base", BpeTokenizer.encodingName("llama-2-7b"));
     }
 
     @Test

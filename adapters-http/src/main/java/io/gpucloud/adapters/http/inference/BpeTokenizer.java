@@ -1,9 +1,5 @@
 package io.gpucloud.adapters.http.inference;
 
-import com.knuddels.jtokkit.Encodings;
-import com.knuddels.jtokkit.api.Encoding;
-import com.knuddels.jtokkit.api.EncodingRegistry;
-import com.knuddels.jtokkit.api.EncodingType;
 import io.gpucloud.domain.inference.ChatMessage;
 import io.gpucloud.domain.inference.ChatRequest;
 import io.gpucloud.domain.inference.Tokenizer;
@@ -12,18 +8,17 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Counts tokens with OpenAI's real encodings (jtokkit): {@code o200k_base} for the GPT-4o family
+ * Counts tokens with OpenAI's real encodings ({@link BytePairEncoding}, the ranks from jtokkit's jar): {@code o200k_base} for the GPT-4o family
  * and the o-series and later models, {@code cl100k_base} for everything else (GPT-4, GPT-3.5 and,
  * as an approximation, open models such as Llama or Mistral). Special-token text such as
  * {@code <|endoftext|>} in a prompt counts as ordinary text. The encodings are loaded once per
  * process; instances are immutable and thread-safe.
  */
-public final class JtokkitTokenizer implements Tokenizer {
+public final class BpeTokenizer implements Tokenizer {
 
     private static final class Loaded {
-        static final EncodingRegistry REGISTRY = Encodings.newLazyEncodingRegistry();
-        static final Encoding O200K = REGISTRY.getEncoding(EncodingType.O200K_BASE);
-        static final Encoding CL100K = REGISTRY.getEncoding(EncodingType.CL100K_BASE);
+        static final BytePairEncoding O200K = BytePairEncoding.o200kBase();
+        static final BytePairEncoding CL100K = BytePairEncoding.cl100kBase();
         static final O200kAsciiCounter O200K_ASCII = new O200kAsciiCounter(O200K);
     }
 
@@ -32,16 +27,16 @@ public final class JtokkitTokenizer implements Tokenizer {
     /** The prompt counted last on this thread: see {@link #countPrompt}. */
     private static final class LastPrompt {
         List<ChatMessage> messages;
-        Encoding encoding;
+        BytePairEncoding encoding;
         int tokens;
     }
 
     private static final ThreadLocal<LastPrompt> LAST_PROMPT = ThreadLocal.withInitial(LastPrompt::new);
 
-    /** Loads both encodings now (about a second, once per process), so the first request does not pay for it. */
-    public JtokkitTokenizer() {
-        Loaded.O200K.getName();
-        Loaded.CL100K.getName();
+    /** Loads both encodings now (a fraction of a second, once per process), so the first request does not pay for it. */
+    public BpeTokenizer() {
+        Loaded.O200K.name();
+        Loaded.CL100K.name();
     }
 
     @Override
@@ -49,15 +44,15 @@ public final class JtokkitTokenizer implements Tokenizer {
         if (text == null || text.isEmpty()) {
             return 0;
         }
-        Encoding encoding = encodingFor(model);
+        BytePairEncoding encoding = encodingFor(model);
         if (encoding == Loaded.O200K) {
-            // o200k's pre-tokenizer is a regular expression in jtokkit; ASCII text is split without it (same counts).
+            // o200k's pre-tokenizer is a regular expression; ASCII text is split without it (same counts).
             int ascii = Loaded.O200K_ASCII.count(text);
             if (ascii >= 0) {
                 return ascii;
             }
         }
-        return encoding.countTokensOrdinary(text);
+        return encoding.countOrdinary(text);
     }
 
     /**
@@ -69,7 +64,7 @@ public final class JtokkitTokenizer implements Tokenizer {
      */
     @Override
     public int countPrompt(ChatRequest request) {
-        Encoding encoding = encodingFor(request.model());
+        BytePairEncoding encoding = encodingFor(request.model());
         LastPrompt last = LAST_PROMPT.get();
         if (last.messages == request.messages() && last.encoding == encoding) {
             return last.tokens;
@@ -81,7 +76,7 @@ public final class JtokkitTokenizer implements Tokenizer {
         return tokens;
     }
 
-    static Encoding encodingFor(String model) {
+    static BytePairEncoding encodingFor(String model) {
         String name = model == null ? "" : model.toLowerCase(Locale.ROOT);
         int slash = name.lastIndexOf('/');
         String bare = slash >= 0 ? name.substring(slash + 1) : name;
@@ -95,6 +90,6 @@ public final class JtokkitTokenizer implements Tokenizer {
 
     /** The encoding's name for a model, e.g. {@code o200k_base}. */
     public static String encodingName(String model) {
-        return encodingFor(model).getName();
+        return encodingFor(model).name();
     }
 }
