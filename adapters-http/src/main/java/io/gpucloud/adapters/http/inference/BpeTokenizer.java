@@ -19,7 +19,8 @@ public final class BpeTokenizer implements Tokenizer {
     private static final class Loaded {
         static final BytePairEncoding O200K = BytePairEncoding.o200kBase();
         static final BytePairEncoding CL100K = BytePairEncoding.cl100kBase();
-        static final O200kAsciiCounter O200K_ASCII = new O200kAsciiCounter(O200K);
+        static final AsciiCounter O200K_ASCII = new AsciiCounter(O200K, AsciiCounter.Split.O200K);
+        static final AsciiCounter CL100K_ASCII = new AsciiCounter(CL100K, AsciiCounter.Split.CL100K);
     }
 
     private static final String[] O200K_FAMILIES = {"gpt-4o", "chatgpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4"};
@@ -45,14 +46,9 @@ public final class BpeTokenizer implements Tokenizer {
             return 0;
         }
         BytePairEncoding encoding = encodingFor(model);
-        if (encoding == Loaded.O200K) {
-            // o200k's pre-tokenizer is a regular expression; ASCII text is split without it (same counts).
-            int ascii = Loaded.O200K_ASCII.count(text);
-            if (ascii >= 0) {
-                return ascii;
-            }
-        }
-        return encoding.countOrdinary(text);
+        // The pre-tokenizers are regular expressions; ASCII text is split without them (same counts).
+        int ascii = (encoding == Loaded.O200K ? Loaded.O200K_ASCII : Loaded.CL100K_ASCII).count(text);
+        return ascii >= 0 ? ascii : encoding.countOrdinary(text);
     }
 
     /**

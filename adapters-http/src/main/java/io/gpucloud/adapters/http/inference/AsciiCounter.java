@@ -3,17 +3,17 @@ package io.gpucloud.adapters.http.inference;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Counts {@code o200k_base} tokens of ASCII text without a regular expression. The encoding splits text
- * into pre-tokens with o200k's regular expression (Unicode classes, seven alternatives tried at every
- * position) and then merges each pre-token's bytes; for the GPT-4o family that regular expression
- * was the single most expensive step of a chat call. This class splits ASCII text exactly as the
- * expression does, and counts each pre-token once per process: a short pre-token (a word, a space
- * and punctuation) is looked up in a bounded map, so a word seen before costs a hash lookup instead
- * of a byte-pair merge.
+ * Counts the tokens of ASCII text without a regular expression. An encoding splits text into
+ * pre-tokens with its regular expression (Unicode classes, seven alternatives tried at every
+ * position) and then merges each pre-token's bytes; for the GPT-4o family that expression was the
+ * single most expensive step of a chat call. This class splits ASCII text exactly as the expression
+ * does, and counts each pre-token once per process: a short pre-token (a word, a space and
+ * punctuation) is looked up in a bounded map, so a word seen before costs a hash lookup instead of
+ * a byte-pair merge.
  *
- * <p>The split, alternative by alternative, restricted to ASCII ({@code \p{L}} = letters,
+ * <p>The splits, alternative by alternative, restricted to ASCII ({@code \p{L}} = letters,
  * {@code \p{Lu}} = upper case, {@code \p{Ll}} = lower case, {@code \p{N}} = digits, {@code \s} =
- * space and {@code \t\n\x0B\f\r}, no marks or other letter categories):
+ * space and {@code \t\n\x0B\f\r}, no marks or other letter categories). {@code o200k_base}:
  * <pre>
  * [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?
  * [^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|'t|'re|'ve|'m|'ll|'d)?
@@ -23,19 +23,29 @@ import java.util.concurrent.atomic.AtomicInteger;
  * \s+(?!\S)
  * \s+
  * </pre>
- * {@code O200kAsciiCounterTest} checks it against jtokkit on random and real text. Text with any
+ * {@code cl100k_base}:
+ * <pre>
+ * (?i:'s|'t|'re|'ve|'m|'ll|'d)
+ * [^\r\n\p{L}\p{N}]?\p{L}+
+ * \p{N}{1,3}
+ *  ?[^\s\p{L}\p{N}]+[\r\n]*
+ * \s*[\r\n]+
+ * \s+(?!\S)
+ * \s+
+ * </pre>
+ * {@code AsciiCounterTest} checks both against jtokkit on random and real text. Text with any
  * non-ASCII character is left to the expression ({@link #count} answers -1).
  *
  * <p>Memory: at most {@value #MAX_ENTRIES} pre-tokens of at most {@value #MAX_CACHED_LENGTH}
- * characters (a few MB); the table starts over when full. Only short fragments of prompts are kept,
- * never whole messages.
+ * characters per encoding (a few MB); the table starts over when full. Only short fragments of
+ * prompts are kept, never whole messages.
  *
  * <p>The table is looked up by a range of the text, so a pre-token seen before costs no allocation
  * (a {@code Map<String, Integer>} needed a substring per pre-token, the largest share of the bytes
  * a chat call allocated). It is open addressing over immutable entries without locks: a racing
  * insert may overwrite another entry (which is then counted again later), never corrupt one.
  */
-final class O200kAsciiCounter {
+final class AsciiCounter {
     static final int MAX_CACHED_LENGTH = 16;
     static final int MAX_ENTRIES = 32_768;
     /** Unseen pre-tokens one text may add before, when they are the majority, the rest is left to the expression whole. */
@@ -48,12 +58,17 @@ final class O200kAsciiCounter {
     private record PreToken(String text, int hash, int tokens) {
     }
 
+    /** Which encoding's expression the text is split by. */
+    enum Split { O200K, CL100K }
+
     private final BytePairEncoding encoding;
+    private final boolean o200k;
     private volatile PreToken[] table = new PreToken[TABLE_SIZE];
     private final AtomicInteger entries = new AtomicInteger();
 
-    O200kAsciiCounter(BytePairEncoding encoding) {
+    AsciiCounter(BytePairEncoding encoding, Split split) {
         this.encoding = encoding;
+        this.o200k = split == Split.O200K;
     }
 
     /** The token count of {@code text}, or -1 when it is not all ASCII. */
@@ -69,7 +84,7 @@ final class O200kAsciiCounter {
         int seen = 0;
         int misses = 0;
         while (start < n) {
-            int end = preTokenEnd(text, start, n);
+            int end = o200k ? o200kPreTokenEnd(text, start, n) : cl100kPreTokenEnd(text, start, n);
             int hash = end - start <= MAX_CACHED_LENGTH ? hash(text, start, end) : 0;
             int known = end - start <= MAX_CACHED_LENGTH ? lookup(text, start, end, hash) : -1;
             if (known >= 0) {
@@ -147,8 +162,8 @@ final class O200kAsciiCounter {
         return h ^ (h >>> 16);
     }
 
-    /** Where the pre-token starting at {@code i} ends: the first alternative of the expression that matches there. */
-    static int preTokenEnd(String s, int i, int n) {
+    /** Where the o200k pre-token starting at {@code i} ends: the first alternative of the expression that matches there. */
+    static int o200kPreTokenEnd(String s, int i, int n) {
         char c = s.charAt(i);
         // Alternatives 1 and 2: an optional prefix (not \r, \n, a letter or a digit), then upper case, then lower case.
         int word = isLetter(c) ? i : (c != '\r' && c != '\n' && !isDigit(c) ? i + 1 : -1);
@@ -188,7 +203,53 @@ final class O200kAsciiCounter {
             }
             return end;
         }
-        // What is left starts with white space.
+        return spaceEnd(s, i, n);
+    }
+
+    /** Where the cl100k pre-token starting at {@code i} ends. */
+    static int cl100kPreTokenEnd(String s, int i, int n) {
+        char c = s.charAt(i);
+        // Alternative 1: a contraction on its own.
+        if (c == '\'') {
+            int end = contraction(s, i, n);
+            if (end > i) {
+                return end;
+            }
+        }
+        // Alternative 2: an optional prefix (not \r, \n, a letter or a digit), then letters.
+        int word = isLetter(c) ? i : (c != '\r' && c != '\n' && !isDigit(c) ? i + 1 : -1);
+        if (word >= 0 && word < n && isLetter(s.charAt(word))) {
+            int end = word;
+            while (end < n && isLetter(s.charAt(end))) {
+                end++;
+            }
+            return end;
+        }
+        // Alternative 3: one to three digits.
+        if (isDigit(c)) {
+            int end = i + 1;
+            while (end < n && end < i + 3 && isDigit(s.charAt(end))) {
+                end++;
+            }
+            return end;
+        }
+        // Alternative 4: an optional space, symbols, then any \r and \n.
+        int symbols = c == ' ' && i + 1 < n && isSymbol(s.charAt(i + 1)) ? i + 1 : (isSymbol(c) ? i : -1);
+        if (symbols >= 0) {
+            int end = symbols;
+            while (end < n && isSymbol(s.charAt(end))) {
+                end++;
+            }
+            while (end < n && (s.charAt(end) == '\r' || s.charAt(end) == '\n')) {
+                end++;
+            }
+            return end;
+        }
+        return spaceEnd(s, i, n);
+    }
+
+    /** The last three alternatives, the same in both expressions, for a pre-token that starts with white space. */
+    private static int spaceEnd(String s, int i, int n) {
         int space = i;
         int lastNewline = -1;
         while (space < n && isSpace(s.charAt(space))) {
