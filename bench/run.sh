@@ -14,7 +14,7 @@
 # Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres: a database
 # bench_<random> is created there and dropped at the end; without psql or a reachable server the
 # gateway's embedded PostgreSQL is used), BENCH_REDIS_URL (default redis://127.0.0.1:6379),
-# GATEWAY_JAVA_OPTS (default -Xmx256m -XX:+UseSerialGC -XX:+UseCompactObjectHeaders), BENCH_FAIL_RATIO (default 0.25), GATEWAY_JAR (default
+# GATEWAY_JAVA_OPTS (default -Xmx256m -XX:+UseSerialGC -XX:SurvivorRatio=3 -XX:TargetSurvivorRatio=90 -XX:+UseCompactObjectHeaders), BENCH_FAIL_RATIO (default 0.25), GATEWAY_JAR (default
 # cli/target/gpucloud.jar: point it at another build to compare two versions, each against its own baseline).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,7 +55,7 @@ else
   STREAM_SECONDS=15; STREAM_TOKENS=250
 fi
 FAIL_RATIO="${BENCH_FAIL_RATIO:-0.25}"
-GATEWAY_JAVA_OPTS="${GATEWAY_JAVA_OPTS:--Xmx256m -XX:+UseSerialGC -XX:+UseCompactObjectHeaders}"
+GATEWAY_JAVA_OPTS="${GATEWAY_JAVA_OPTS:--Xmx256m -XX:+UseSerialGC -XX:SurvivorRatio=3 -XX:TargetSurvivorRatio=90 -XX:+UseCompactObjectHeaders}"
 
 # ------------------------------------------------------------------ tools and build
 if [ -d /usr/lib/jvm/temurin-25-jdk-amd64 ] && [ -z "${JAVA_HOME:-}" ]; then
