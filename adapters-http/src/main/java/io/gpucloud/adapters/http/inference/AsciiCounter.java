@@ -183,27 +183,7 @@ final class AsciiCounter {
                 return contraction(s, upper, n);
             }
         }
-        // Alternative 3: one to three digits.
-        if (isDigit(c)) {
-            int end = i + 1;
-            while (end < n && end < i + 3 && isDigit(s.charAt(end))) {
-                end++;
-            }
-            return end;
-        }
-        // Alternative 4: an optional space, symbols, then any \r, \n and /.
-        int symbols = c == ' ' && i + 1 < n && isSymbol(s.charAt(i + 1)) ? i + 1 : (isSymbol(c) ? i : -1);
-        if (symbols >= 0) {
-            int end = symbols;
-            while (end < n && isSymbol(s.charAt(end))) {
-                end++;
-            }
-            while (end < n && (s.charAt(end) == '\r' || s.charAt(end) == '\n' || s.charAt(end) == '/')) {
-                end++;
-            }
-            return end;
-        }
-        return spaceEnd(s, i, n);
+        return digitsSymbolsOrSpaceEnd(s, i, n, true);
     }
 
     /** Where the cl100k pre-token starting at {@code i} ends. */
@@ -225,7 +205,15 @@ final class AsciiCounter {
             }
             return end;
         }
-        // Alternative 3: one to three digits.
+        return digitsSymbolsOrSpaceEnd(s, i, n, false);
+    }
+
+    /**
+     * The alternatives both expressions end with: one to three digits; an optional space, symbols, then any \r and
+     * \n (and / for o200k); and white space.
+     */
+    private static int digitsSymbolsOrSpaceEnd(String s, int i, int n, boolean slashAfterSymbols) {
+        char c = s.charAt(i);
         if (isDigit(c)) {
             int end = i + 1;
             while (end < n && end < i + 3 && isDigit(s.charAt(end))) {
@@ -233,14 +221,13 @@ final class AsciiCounter {
             }
             return end;
         }
-        // Alternative 4: an optional space, symbols, then any \r and \n.
         int symbols = c == ' ' && i + 1 < n && isSymbol(s.charAt(i + 1)) ? i + 1 : (isSymbol(c) ? i : -1);
         if (symbols >= 0) {
             int end = symbols;
             while (end < n && isSymbol(s.charAt(end))) {
                 end++;
             }
-            while (end < n && (s.charAt(end) == '\r' || s.charAt(end) == '\n')) {
+            while (end < n && (s.charAt(end) == '\r' || s.charAt(end) == '\n' || (slashAfterSymbols && s.charAt(end) == '/'))) {
                 end++;
             }
             return end;
