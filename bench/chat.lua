@@ -1,6 +1,7 @@
 -- wrk script: POST the benchmark's chat request with the API key; prints one machine-readable line.
 --   BENCH_BODY  file with the request body (bench/chat-request.json)
 --   BENCH_KEY   the API key (empty: no Authorization header, for the baselines)
+--   BENCH_HEADERS  more headers, "Name: value" separated by ";" (Portkey's routing headers)
 local f = assert(io.open(os.getenv("BENCH_BODY"), "rb"))
 wrk.method = "POST"
 wrk.body = f:read("*a")
@@ -9,6 +10,9 @@ wrk.headers["Content-Type"] = "application/json"
 local key = os.getenv("BENCH_KEY") or ""
 if key ~= "" then
   wrk.headers["Authorization"] = "Bearer " .. key
+end
+for name, value in string.gmatch(os.getenv("BENCH_HEADERS") or "", "([^:;]+):%s*([^;]+)") do
+  wrk.headers[name] = value
 end
 
 done = function(summary, latency, requests)

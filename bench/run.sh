@@ -7,6 +7,8 @@
 #                           full path falls below 25% of the bare-Undertow baseline's req/s
 #   bench/run.sh --scaling  also: cost against connections (1..1,000), prompt size and streams
 #
+# Peer point: Portkey's gateway (Node), measured in front of the same nginx in a full run when
+# scripts/install-portkey.sh has installed it (PORTKEY_DIR, default ~/.cache/gpucloud-bench/portkey).
 # Options: --redis (quota on the machine's Redis, REDIS_KEY_PREFIX=bench-<random>:), --seconds N,
 # --warmup N, --streams N, --keep (keep the temp dir with logs), --jfr (record a JFR of the simulated and openai
 # gateway's measured run into the temp dir), --simulated-only (bare baseline and the simulated path only:
@@ -363,6 +365,25 @@ wrk_point nginx-c8 "$NGX_WORKER" "$NGX_URL" 8 "$SECONDS_PER_POINT" ""
 # The naive hop: Undertow + Jackson + one JDK HttpClient.sendAsync to the same nginx (the issue's baseline).
 baseline jdkhop jdk-hop "$NGX_URL"
 
+# The peer: Portkey's gateway (Node) in front of the same nginx, when scripts/install-portkey.sh has installed it.
+PORTKEY_JS="${PORTKEY_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/gpucloud-bench/portkey}/node_modules/@portkey-ai/gateway/build/start-server.js"
+if [ "$MODE" = full ] && command -v node >/dev/null 2>&1 && [ -f "$PORTKEY_JS" ]; then
+  PK_PORT="$(free_port)"
+  NODE_ENV=production node "$PORTKEY_JS" --port="$PK_PORT" --headless > "$T/portkey.log" 2>&1 &
+  PK_PID=$!; PIDS+=("$PK_PID")
+  PK_URL="http://127.0.0.1:$PK_PORT/v1/chat/completions"
+  wait_listening "http://127.0.0.1:$PK_PORT/" 30 || log "Portkey did not start (see $T/portkey.log)"
+  # Portkey routes by headers: the provider, and the OpenAI-compatible host to call with the caller's key.
+  export BENCH_HEADERS="x-portkey-provider: openai;x-portkey-custom-host: http://127.0.0.1:$NGX_PORT/v1"
+  warm "$PK_PID" "$PK_URL" 64 "$WARMUP" sk-bench
+  wrk_point portkey-c64 "$PK_PID" "$PK_URL" 64 "$SECONDS_PER_POINT" sk-bench
+  wrk_point portkey-c8 "$PK_PID" "$PK_URL" 8 "$SECONDS_PER_POINT" sk-bench
+  unset BENCH_HEADERS
+  stop_pid "$PK_PID"
+elif [ "$MODE" = full ]; then
+  log "Portkey's gateway is not installed (scripts/install-portkey.sh): no peer point"
+fi
+
 start_gateway openai INFERENCE_ENGINE=openai UPSTREAM_URL="http://127.0.0.1:$NGX_PORT/v1"
 UP_PID="$GW_PID"; UP_PORT="$GW_PORT"
 KEY="$(new_key "$UP_PORT")"
@@ -515,6 +536,9 @@ SIM_RATIO="$(ratio "$(get simulated-c64 2)" "$(get bare-c64 2)")"
 UP_ADDED_P50="$(awk -v a="$(get upstream-c8 3)" -v b="$(get nginx-c8 3)" 'BEGIN{printf "%.2f", (a - b) / 1000}')"
 echo "simulated full path at 64 connections: $SIM_RATIO of bare Undertow's req/s (goal >= 0.40; CI fails below $FAIL_RATIO), p99 $(ms "$(get simulated-c64 5)") ms (goal < 5)"
 echo "openai hop to nginx: $(get upstream-c64 2) req/s at 64 connections ($(ratio "$(get upstream-c64 2)" "$(get nginx-c64 2)") of nginx direct, $(ratio "$(get upstream-c64 2)" "$(get jdkhop-c64 2)")x the naive JDK HttpClient hop: goal >= 1.5), added p50 at 8 connections $UP_ADDED_P50 ms (goal <= 0.3), gateway CPU $(get upstream-c64 6) µs per proxied request (goal <= 80)"
+if [ -n "$(get portkey-c64 2)" ]; then
+  echo "against Portkey's gateway in front of the same nginx: $(ratio "$(get upstream-c64 2)" "$(get portkey-c64 2)")x its req/s at 64 connections (goal >= 10), added p50 at 8 connections $(awk -v a="$(get portkey-c8 3)" -v b="$(get nginx-c8 3)" 'BEGIN{printf "%.2f", (a - b) / 1000}') ms there, $(get portkey-c64 6) µs of CPU per request"
+fi
 echo "start-up, launch to /health 200: $(get startup-simulated 2) ms first start (fresh database, migrations), $(get startup-openai 2) ms restart, $(get startup-aot 2) ms restart with an AOT cache (goal <= 1500)"
 echo
 fi
