@@ -8,7 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Loads the BPE encodings (about half a second of CPU) on a background thread, started by {@link #startLoading()}
+ * Loads the BPE encodings (about 0.15 s of CPU) on a background thread, started by {@link #startLoading()}
  * or by the first count, whichever comes first; a count asked for before they are loaded waits for them, so counts
  * are never approximate. The server starts the load once its database is connected: on two cores a load that runs
  * from the first instant competes with the start-up itself (measured: /health 200 came 0.2-0.3 s later).

@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Counts tokens with OpenAI's real encodings ({@link BytePairEncoding}, the ranks from jtokkit's jar): {@code o200k_base} for the GPT-4o family
- * and the o-series and later models, {@code cl100k_base} for everything else (GPT-4, GPT-3.5 and,
+ * Counts tokens with OpenAI's real encodings ({@link BytePairEncoding}, the ranks from jtokkit's
+ * jar): {@code o200k_base} for the GPT-4o family and the o-series and later models,
+ * {@code cl100k_base} for everything else (GPT-4, GPT-3.5 and,
  * as an approximation, open models such as Llama or Mistral). Special-token text such as
  * {@code <|endoftext|>} in a prompt counts as ordinary text. The encodings are loaded once per
  * process; instances are immutable and thread-safe.

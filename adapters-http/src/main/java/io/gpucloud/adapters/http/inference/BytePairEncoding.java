@@ -5,6 +5,7 @@ import com.knuddels.jtokkit.Encodings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.regex.Matcher;
@@ -68,14 +69,16 @@ final class BytePairEncoding {
                 "\\s*[\\r\\n]+",
                 "\\s+(?!\\S)",
                 "\\s+");
-        return load("o200k_base", "/com/knuddels/jtokkit/o200k_base.tiktoken", Pattern.compile(split, Pattern.UNICODE_CHARACTER_CLASS));
+        return load("o200k_base", "/com/knuddels/jtokkit/o200k_base.tiktoken",
+                Pattern.compile(split, Pattern.UNICODE_CHARACTER_CLASS));
     }
 
     /** {@code cl100k_base}: GPT-4, GPT-3.5 and, as an approximation, open models. */
     static BytePairEncoding cl100kBase() {
         String split = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*"
                 + "|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
-        return load("cl100k_base", "/com/knuddels/jtokkit/cl100k_base.tiktoken", Pattern.compile(split, Pattern.UNICODE_CHARACTER_CLASS));
+        return load("cl100k_base", "/com/knuddels/jtokkit/cl100k_base.tiktoken",
+                Pattern.compile(split, Pattern.UNICODE_CHARACTER_CLASS));
     }
 
     /** Reads a {@code .tiktoken} file: one token a line, its bytes in base64, a space, its rank. */
@@ -118,7 +121,8 @@ final class BytePairEncoding {
                 starts[tokens] = length;
                 System.arraycopy(token, 0, bytes, length, token.length);
                 length += token.length;
-                ranks[tokens++] = Integer.parseInt(new String(file, space + 1, end - space - 1, java.nio.charset.StandardCharsets.US_ASCII).trim());
+                String rank = new String(file, space + 1, end - space - 1, StandardCharsets.US_ASCII);
+                ranks[tokens++] = Integer.parseInt(rank.trim());
             }
             line = end + 1;
         }
