@@ -19,8 +19,8 @@ import java.util.regex.Pattern;
  *
  * <p>Why not jtokkit's own {@code Encoding}: it keeps each token in two hash maps of boxed objects,
  * 36 MB of a 59 MB live heap for {@code o200k_base} and {@code cl100k_base} together (a class
- * histogram of the gateway). Here an encoding is four arrays: every token's bytes back to back, where
- * each starts, its rank, and an open-addressing table of token indexes: about 5 MB for
+ * histogram of the gateway). Here an encoding is three arrays: every token's bytes back to back in
+ * rank order, where each starts, and an open-addressing table of ranks: about 4 MB for
  * {@code o200k_base}. The ranks are read from the {@code .tiktoken} files in jtokkit's jar, so the
  * data is the same; {@code BytePairEncodingTest} checks the counts against jtokkit's.
  *
@@ -35,19 +35,17 @@ final class BytePairEncoding {
     private final String name;
     private final Pattern preTokens;
     private final byte[] tokenBytes;
-    /** Token {@code i} is {@code tokenBytes[tokenStart[i] .. tokenStart[i + 1])}. */
+    /** The token of rank {@code r} is {@code tokenBytes[tokenStart[r] .. tokenStart[r + 1])}. */
     private final int[] tokenStart;
-    private final int[] tokenRank;
-    /** Open addressing, linear probing, at most half full: a token's index plus one, 0 when empty. */
+    /** Open addressing, linear probing, at most half full: a token's rank plus one, 0 when empty. */
     private final int[] slots;
 
-    private BytePairEncoding(String name, Pattern preTokens, byte[] tokenBytes, int[] tokenStart, int[] tokenRank) {
+    private BytePairEncoding(String name, Pattern preTokens, byte[] tokenBytes, int[] tokenStart) {
         this.name = name;
         this.preTokens = preTokens;
         this.tokenBytes = tokenBytes;
         this.tokenStart = tokenStart;
-        this.tokenRank = tokenRank;
-        int tokens = tokenRank.length;
+        int tokens = tokenStart.length - 1;
         this.slots = new int[Integer.highestOneBit(Math.max(2, tokens) * 2 - 1) * 2];
         int mask = slots.length - 1;
         for (int i = 0; i < tokens; i++) {
@@ -81,7 +79,10 @@ final class BytePairEncoding {
                 Pattern.compile(split, Pattern.UNICODE_CHARACTER_CLASS));
     }
 
-    /** Reads a {@code .tiktoken} file: one token a line, its bytes in base64, a space, its rank. */
+    /**
+     * Reads a {@code .tiktoken} file: one token a line, its bytes in base64, a space, its rank. In OpenAI's files
+     * the ranks are the line numbers from 0, which this relies on (and checks), so a rank is a token's index.
+     */
     static BytePairEncoding load(String name, String resource, Pattern preTokens) {
         byte[] file;
         try (InputStream in = Encodings.class.getResourceAsStream(resource)) {
@@ -101,7 +102,6 @@ final class BytePairEncoding {
         }
         byte[] bytes = new byte[file.length];
         int[] starts = new int[lines + 2];
-        int[] ranks = new int[lines + 1];
         int tokens = 0;
         int length = 0;
         for (int line = 0; line < file.length; ) {
@@ -121,14 +121,16 @@ final class BytePairEncoding {
                 starts[tokens] = length;
                 System.arraycopy(token, 0, bytes, length, token.length);
                 length += token.length;
-                String rank = new String(file, space + 1, end - space - 1, StandardCharsets.US_ASCII);
-                ranks[tokens++] = Integer.parseInt(rank.trim());
+                String rank = new String(file, space + 1, end - space - 1, StandardCharsets.US_ASCII).trim();
+                if (Integer.parseInt(rank) != tokens) {
+                    throw new IllegalStateException(resource + ": rank " + rank + " on line " + (tokens + 1) + " is not its line's");
+                }
+                tokens++;
             }
             line = end + 1;
         }
         starts[tokens] = length;
-        return new BytePairEncoding(name, preTokens, Arrays.copyOf(bytes, length), Arrays.copyOf(starts, tokens + 1),
-                Arrays.copyOf(ranks, tokens));
+        return new BytePairEncoding(name, preTokens, Arrays.copyOf(bytes, length), Arrays.copyOf(starts, tokens + 1));
     }
 
     String name() {
@@ -162,13 +164,13 @@ final class BytePairEncoding {
         int mask = slots.length - 1;
         int length = to - from;
         for (int slot = hash(bytes, from, to) & mask; ; slot = (slot + 1) & mask) {
-            int token = slots[slot] - 1;
-            if (token < 0) {
+            int rank = slots[slot] - 1;
+            if (rank < 0) {
                 return NOT_A_TOKEN;
             }
-            int start = tokenStart[token];
-            if (tokenStart[token + 1] - start == length && Arrays.equals(tokenBytes, start, start + length, bytes, from, to)) {
-                return tokenRank[token];
+            int start = tokenStart[rank];
+            if (tokenStart[rank + 1] - start == length && Arrays.equals(tokenBytes, start, start + length, bytes, from, to)) {
+                return rank;
             }
         }
     }
