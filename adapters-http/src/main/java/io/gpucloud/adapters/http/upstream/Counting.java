@@ -22,6 +22,8 @@ final class Counting {
     private final Tokenizer tokenizer;
     private final ChatRequest request;
     private final StringBuilder slice = new StringBuilder();
+    /** No boundary lies below this index of {@link #slice}: each character is looked at once, not at every add. */
+    private int checkedUpTo;
     private long countedCompletion;
 
     Counting(Tokenizer tokenizer, ChatRequest request) {
@@ -42,6 +44,8 @@ final class Counting {
             countedCompletion += tokenizer.count(request.model(), slice.toString());
             slice.setLength(0);
         }
+        // The last boundary was taken, so none lies in what is left.
+        checkedUpTo = slice.length();
     }
 
     /** Characters of generated text held, not yet counted. */
@@ -56,7 +60,7 @@ final class Counting {
     }
 
     private int lastBoundary() {
-        for (int i = slice.length() - 1; i > 0; i--) {
+        for (int i = slice.length() - 1; i > Math.max(0, checkedUpTo - 1); i--) {
             char at = slice.charAt(i);
             char before = slice.charAt(i - 1);
             if (at == ' ' && (Character.isLetterOrDigit(before) || (before > ' ' && before < 127))) {

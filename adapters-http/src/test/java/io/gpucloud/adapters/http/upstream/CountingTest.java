@@ -44,4 +44,19 @@ class CountingTest {
             assertTrue(maxHeld < Counting.SLICE_CHARS + 16, "held " + maxHeld + " characters");
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"gpt-4o-mini", "llama-3-8b"})
+    void textWithoutABoundary_isCutAtTheMaximumSlice(String model) {
+        String text = "=".repeat(40_000);
+        Counting counting = new Counting(TOKENIZER, ChatRequest.of(model, List.of(ChatMessage.of("user", "hi"))));
+        int maxHeld = 0;
+        for (int at = 0; at < text.length(); at += 4) {
+            counting.add(text.substring(at, at + 4));
+            maxHeld = Math.max(maxHeld, counting.heldChars());
+        }
+
+        assertTrue(maxHeld < Counting.MAX_SLICE_CHARS, "held " + maxHeld + " characters");
+        assertEquals(TOKENIZER.count(model, text), counting.usage().completionTokens());
+    }
 }
