@@ -1,5 +1,6 @@
 package io.gpucloud.adapters.http.observability;
 
+import java.math.BigDecimal;
 import java.util.List;
 
 /** Writes the Prometheus text format 0.0.4: HELP/TYPE headers and samples with escaped label values. */
@@ -39,7 +40,8 @@ final class PrometheusText {
         if (value == Math.rint(value) && Math.abs(value) < 1e15) {
             return Long.toString((long) value);
         }
-        return Double.toString(value);
+        // Plain digits (0.0005, not 5.0E-4): also the bucket bounds' le labels, which dashboards match as text.
+        return BigDecimal.valueOf(value).stripTrailingZeros().toPlainString();
     }
 
     private static String escape(String value) {

@@ -15,12 +15,17 @@ class MetricsTest {
         metrics.requestFinished("/v1/chat/completions", "POST", 200, "we\"ird\\model\n", 3_000_000);
         metrics.requestStarted();
         metrics.requestFinished("/v1/chat/completions", "POST", 200, "we\"ird\\model\n", 700_000_000);
+        metrics.requestStarted();
+        metrics.requestFinished("/v1/chat/completions", "POST", 200, "we\"ird\\model\n", 400_000);
         String text = metrics.scrape();
-        assertTrue(text.contains("model=\"we\\\"ird\\\\model\\n\"} 2"), text);
-        assertTrue(text.contains("gpucloud_http_request_duration_seconds_bucket{route=\"/v1/chat/completions\",le=\"0.005\"} 1"), text);
-        assertTrue(text.contains("gpucloud_http_request_duration_seconds_bucket{route=\"/v1/chat/completions\",le=\"1\"} 2"), text);
-        assertTrue(text.contains("gpucloud_http_request_duration_seconds_bucket{route=\"/v1/chat/completions\",le=\"+Inf\"} 2"), text);
-        assertTrue(text.contains("gpucloud_http_request_duration_seconds_count{route=\"/v1/chat/completions\"} 2"), text);
+        assertTrue(text.contains("model=\"we\\\"ird\\\\model\\n\"} 3"), text);
+        // Sub-millisecond buckets: a gateway's own latency is measured in them.
+        assertTrue(text.contains("gpucloud_http_request_duration_seconds_bucket{route=\"/v1/chat/completions\",le=\"0.0005\"} 1"), text);
+        assertTrue(text.contains("gpucloud_http_request_duration_seconds_bucket{route=\"/v1/chat/completions\",le=\"0.0025\"} 1"), text);
+        assertTrue(text.contains("gpucloud_http_request_duration_seconds_bucket{route=\"/v1/chat/completions\",le=\"0.005\"} 2"), text);
+        assertTrue(text.contains("gpucloud_http_request_duration_seconds_bucket{route=\"/v1/chat/completions\",le=\"1\"} 3"), text);
+        assertTrue(text.contains("gpucloud_http_request_duration_seconds_bucket{route=\"/v1/chat/completions\",le=\"+Inf\"} 3"), text);
+        assertTrue(text.contains("gpucloud_http_request_duration_seconds_count{route=\"/v1/chat/completions\"} 3"), text);
         assertEquals(0, metrics.inFlight());
     }
 
