@@ -163,13 +163,55 @@ RESULTS="$T/results.tsv"
 record() { printf '%s\n' "$*" >> "$RESULTS"; }
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
-# wrk_point NAME PID URL CONNS SECONDS KEY  -> appends "NAME rps p50 p90 p99 cpu_us rss non2xx sockerr load"
+# hist_quantile SERIES BEFORE AFTER Q: from two scrapes of a gateway's /metrics, the upper bound (ms) of the bucket of
+# the histogram series SERIES (a bucket line's text up to its le label) that holds the Q quantile of what was observed
+# in between ("-" when nothing was).
+hist_quantile() {
+  awk -v series="$1" -v q="$4" '
+    FNR == 1 { file++ }
+    index($0, series) == 1 {
+      le = $0; sub(/.*le="/, "", le); sub(/".*/, "", le)
+      if (file == 1) before[le] = $NF; else { after[le] = $NF; order[++n] = le }
+    }
+    END {
+      total = after["+Inf"] - before["+Inf"]
+      if (total <= 0) { print "-"; exit }
+      for (i = 1; i <= n; i++) {
+        if (after[order[i]] - before[order[i]] >= q * total) {
+          if (order[i] == "+Inf") print ">" last * 1000; else printf "%g\n", order[i] * 1000
+          exit
+        }
+        last = order[i]
+      }
+    }' "$2" "$3"
+}
+relay_quantile() { hist_quantile 'gpucloud_chat_stream_chunk_relay_seconds_bucket' "$@"; }
+CHAT_LATENCY_SERIES='gpucloud_http_request_duration_seconds_bucket{route="/v1/chat/completions"'
+# PostgreSQL's CPU ticks on this machine (all its processes): the metering's cost, on the cores the points share.
+pg_ticks() { local p t=0; for p in $(pgrep -u postgres 2>/dev/null); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo "$t"; }
+
+# wrk_point NAME PID URL CONNS SECONDS KEY  -> appends "NAME rps p50 p90 p99 cpu_us rss non2xx sockerr load
+# ingw50 ingw99 machine pg": for the gateway's points (an sk-gc- key) also the quantiles of its own latency histogram
+# for the chat route between two scrapes of /metrics (request parsed to response written, in ms: what the gateway
+# itself took, without the time a request waits in the socket for an IO thread), and for every point how many of the
+# machine's cores were busy and PostgreSQL's share of them.
 wrk_point() {
   local name="$1" pid="$2" url="$3" conns="$4" secs="$5" key="$6" body="${7:-$BODY}"
+  local metrics_url="${url%/v1/*}/metrics" scraped=0 ingw50=- ingw99=- machine_before pg_before
+  case "$key" in sk-gc-*) curl -s "$metrics_url" > "$T/point-before.txt" && scraped=1 ;; esac
+  machine_before="$(machine_ticks)"; pg_before="$(pg_ticks)"
   local before after t0 t1 out
   before="$(cpu_ticks "$pid")"; t0="$(now_ns)"
   out="$(BENCH_BODY="$body" BENCH_KEY="$key" wrk -t1 -c"$conns" -d"${secs}s" --timeout 10s -s "$ROOT/bench/chat.lua" "$url" 2>&1 | grep '^RESULT' || true)"
   t1="$(now_ns)"; after="$(cpu_ticks "$pid")"
+  local machine_cores pg_cores
+  machine_cores="$(awk -v a="$machine_before" -v b="$(machine_ticks)" -v n="$(nproc)" 'BEGIN{split(a, x, " "); split(b, y, " ");
+    if (y[2] > x[2]) printf "%.2f", (y[1] - x[1]) / (y[2] - x[2]) * n; else print "-"}')"
+  pg_cores="$(awk -v a="$pg_before" -v b="$(pg_ticks)" -v t0="$t0" -v t1="$t1" -v hz="$CLK_TCK" 'BEGIN{printf "%.2f", (b - a) / hz / ((t1 - t0) / 1e9)}')"
+  if [ "$scraped" = 1 ] && curl -s "$metrics_url" > "$T/point-after.txt"; then
+    ingw50="$(hist_quantile "$CHAT_LATENCY_SERIES" "$T/point-before.txt" "$T/point-after.txt" 0.5)"
+    ingw99="$(hist_quantile "$CHAT_LATENCY_SERIES" "$T/point-before.txt" "$T/point-after.txt" 0.99)"
+  fi
   if [ -z "$out" ]; then log "wrk failed for $name"; out="RESULT requests=0 duration_us=1 p50_us=0 p90_us=0 p99_us=0 max_us=0 non2xx=0 sockerr=0"; fi
   local requests duration p50 p90 p99 non2xx sockerr
   requests="$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$out")"
@@ -182,8 +224,8 @@ wrk_point() {
   local rps cpu_us
   rps="$(awk -v r="$requests" -v d="$duration" 'BEGIN{printf "%.0f", r / (d / 1e6)}')"
   cpu_us="$(awk -v a="$before" -v b="$after" -v r="$requests" -v hz="$CLK_TCK" 'BEGIN{ if (r > 0) printf "%.1f", (b - a) * 1e6 / hz / r; else print "-" }')"
-  record "$name $rps $p50 $p90 $p99 $cpu_us $(rss_mb "$pid") $non2xx $sockerr $(load1)"
-  log "$name: $rps req/s, p50 ${p50} µs, p99 ${p99} µs, ${cpu_us} µs CPU/req, RSS $(rss_mb "$pid") MB (non-2xx $non2xx, socket errors $sockerr)"
+  record "$name $rps $p50 $p90 $p99 $cpu_us $(rss_mb "$pid") $non2xx $sockerr $(load1) $ingw50 $ingw99 $machine_cores $pg_cores"
+  log "$name: $rps req/s, p50 ${p50} µs, p99 ${p99} µs, ${cpu_us} µs CPU/req, RSS $(rss_mb "$pid") MB (non-2xx $non2xx, socket errors $sockerr); inside the gateway p50 <= $ingw50 ms, p99 <= $ingw99 ms; machine $machine_cores of $(nproc) cores busy, PostgreSQL $pg_cores"
 }
 # warm PID URL CONNS SECONDS KEY: load in windows of a few seconds until two windows in a row agree within 10%
 # (the JIT has compiled the path; on a busy machine that takes longer), at least half and at most SECONDS seconds.
@@ -313,8 +355,8 @@ stop_pid "$SIM_PID"
 
 if [ "$SIMULATED_ONLY" = 1 ]; then
   echo
-  printf '%-16s %9s %8s %8s %8s %9s %7s %6s\n' point 'req/s' 'p50 ms' 'p90 ms' 'p99 ms' 'CPU µs/r' 'RSS MB' 'load'
-  awk '$1 ~ /^(bare|simulated|scale)-/ {printf "%-16s %9s %8.2f %8.2f %8.2f %9s %7s %6s\n", $1, $2, $3/1000, $4/1000, $5/1000, $6, $7, $10}' "$RESULTS"
+  printf '%-16s %9s %8s %8s %8s %9s %7s %6s %13s %8s %5s\n' point 'req/s' 'p50 ms' 'p90 ms' 'p99 ms' 'CPU µs/r' 'RSS MB' 'load' 'in-gw p50/p99' machine pg
+  awk -v n="$(nproc)" '$1 ~ /^(bare|simulated|scale)-/ {printf "%-16s %9s %8.2f %8.2f %8.2f %9s %7s %6s %13s %8s %5s\n", $1, $2, $3/1000, $4/1000, $5/1000, $6, $7, $10, ($11 == "-" ? "-" : "<=" $11 "/" $12), $13 "/" n, $14}' "$RESULTS"
   awk '$1 == "bare-c64" {b=$2} $1 == "simulated-c64" {s=$2} END {if (b > 0) printf "simulated full path at 64 connections: %.2f of bare Undertow\n", s / b}' "$RESULTS"
   exit 0
 fi
@@ -406,26 +448,6 @@ SUP_PORT="$(free_port)"
 java -Xmx256m -cp "$TOOLS_CP" BenchTools stream-upstream "$SUP_PORT" > "$T/stream-upstream.log" 2>&1 &
 SUP_PID=$!; PIDS+=("$SUP_PID")
 wait_http "http://127.0.0.1:$SUP_PORT/v1/models" 30 || { log "the stream upstream did not start"; exit 1; }
-# relay_quantile BEFORE AFTER Q: from two scrapes of the gateway's /metrics, the upper bound (ms) of the bucket of
-# gpucloud_chat_stream_chunk_relay_seconds holding the Q quantile of the chunks relayed in between ("-" when none).
-relay_quantile() {
-  awk -v q="$3" '
-    FNR == 1 { file++ }
-    /^gpucloud_chat_stream_chunk_relay_seconds_bucket/ {
-      le = $0; sub(/.*le="/, "", le); sub(/".*/, "", le)
-      if (file == 1) before[le] = $NF; else { after[le] = $NF; order[++n] = le }
-    }
-    END {
-      total = after["+Inf"] - before["+Inf"]
-      if (total <= 0) { print "-"; exit }
-      for (i = 1; i <= n; i++) {
-        if (after[order[i]] - before[order[i]] >= q * total) {
-          if (order[i] == "+Inf") print ">1000"; else printf "%g\n", order[i] * 1000
-          exit
-        }
-      }
-    }' "$1" "$2"
-}
 stream_point() { # name url key pid-to-measure
   local name="$1" url="$2" key="$3" pid="$4" before after t0 t1 out rss_peak=0 r
   local metrics_url="${url%/v1/*}/metrics"
@@ -525,16 +547,17 @@ echo "GPU Cloud API benchmark ($MODE): $(nproc) cores, $(awk -F': ' '/model name
 echo "wrk -t1, ${SECONDS_PER_POINT}s per point after a ${WARMUP}s warm-up; 213-byte chat request; gateway: java $GATEWAY_JAVA_OPTS -jar cli/target/gpucloud.jar serve, $DB_DESCRIPTION, quota $( [ "$USE_REDIS" = 1 ] && echo "on Redis" || echo "in-process")"
 echo
 if [ "$STREAMS_ONLY" = 0 ]; then
-printf '%-16s %9s %8s %8s %8s %9s %7s %9s %6s\n' point 'req/s' 'p50 ms' 'p90 ms' 'p99 ms' 'CPU µs/r' 'RSS MB' 'vs bare' 'load'
-while read -r name rps p50 p90 p99 cpu rss non2xx sockerr load; do
+printf '%-16s %9s %8s %8s %8s %9s %7s %9s %6s %13s %8s %5s\n' point 'req/s' 'p50 ms' 'p90 ms' 'p99 ms' 'CPU µs/r' 'RSS MB' 'vs bare' 'load' 'in-gw p50/p99' machine pg
+while read -r name rps p50 p90 p99 cpu rss non2xx sockerr load ingw50 ingw99 machine pg; do
   case "$name" in startup-*|nginx-cpu-*|stream-*|scale-streams-*) continue ;; esac
-  printf '%-16s %9s %8s %8s %8s %9s %7s %9s %6s%s\n' "$name" "$rps" "$(ms "$p50")" "$(ms "$p90")" "$(ms "$p99")" "$cpu" "$rss" \
-    "$(ratio "$rps" "$(get bare-c64 2)")" "$load" "$( [ "${non2xx:-0}${sockerr:-0}" != 00 ] && echo "  (non-2xx $non2xx, socket errors $sockerr)")"
+  printf '%-16s %9s %8s %8s %8s %9s %7s %9s %6s %13s %8s %5s%s\n' "$name" "$rps" "$(ms "$p50")" "$(ms "$p90")" "$(ms "$p99")" "$cpu" "$rss" \
+    "$(ratio "$rps" "$(get bare-c64 2)")" "$load" "$( [ "${ingw50:--}" = - ] && echo - || echo "<=$ingw50/$ingw99")" "${machine:--}/$(nproc)" "${pg:--}" \
+    "$( [ "${non2xx:-0}${sockerr:-0}" != 00 ] && echo "  (non-2xx $non2xx, socket errors $sockerr)")"
 done < "$RESULTS"
 echo
 SIM_RATIO="$(ratio "$(get simulated-c64 2)" "$(get bare-c64 2)")"
 UP_ADDED_P50="$(awk -v a="$(get upstream-c8 3)" -v b="$(get nginx-c8 3)" 'BEGIN{printf "%.2f", (a - b) / 1000}')"
-echo "simulated full path at 64 connections: $SIM_RATIO of bare Undertow's req/s (goal >= 0.40; CI fails below $FAIL_RATIO), p99 $(ms "$(get simulated-c64 5)") ms (goal < 5)"
+echo "simulated full path at 64 connections: $SIM_RATIO of bare Undertow's req/s (goal >= 0.40; CI fails below $FAIL_RATIO), p99 $(ms "$(get simulated-c64 5)") ms (goal < 5; bare Undertow's own $(ms "$(get bare-c64 5)") ms); inside the gateway p99 <= $(get simulated-c64 12) ms; the machine $(get simulated-c64 13) of $(nproc) cores busy, PostgreSQL $(get simulated-c64 14) of them"
 echo "openai hop to nginx: $(get upstream-c64 2) req/s at 64 connections ($(ratio "$(get upstream-c64 2)" "$(get nginx-c64 2)") of nginx direct, $(ratio "$(get upstream-c64 2)" "$(get jdkhop-c64 2)")x the naive JDK HttpClient hop: goal >= 1.5), added p50 at 8 connections $UP_ADDED_P50 ms (goal <= 0.3), gateway CPU $(get upstream-c64 6) µs per proxied request (goal <= 80)"
 if [ -n "$(get portkey-c64 2)" ]; then
   echo "against Portkey's gateway in front of the same nginx: $(ratio "$(get upstream-c64 2)" "$(get portkey-c64 2)")x its req/s at 64 connections (goal >= 10), added p50 at 8 connections $(awk -v a="$(get portkey-c8 3)" -v b="$(get nginx-c8 3)" 'BEGIN{printf "%.2f", (a - b) / 1000}') ms there, $(get portkey-c64 6) µs of CPU per request"
