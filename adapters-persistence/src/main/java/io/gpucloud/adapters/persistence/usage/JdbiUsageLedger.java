@@ -20,16 +20,20 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The usage ledger in PostgreSQL. {@link #append} writes a whole batch in one transaction of two
- * statements: the batch's keys locked in id order, then one statement that inserts the events ({@code ON
- * CONFLICT (request_id) DO NOTHING}) and, from the rows it inserted, upserts the hourly roll-up and moves
+ * statements: the batch's keys locked in id order, then one statement that inserts the events and, from the rows it inserted, upserts the hourly roll-up and moves
  * the keys' {@code usage_count}/{@code last_used_at}; nothing row by row, and no rows travel back. Reads come from the roll-up; only the partial hours at the ends of a summary read events.
+ * Events are inserted as new first; a batch sent again after an unclear failure meets a unique violation, which
+ * writes nothing, and goes again with {@code ON CONFLICT (request_id) DO NOTHING}: checking every row for a
+ * conflict made PostgreSQL's insert of a row 1.6–1.8 times as costly, on a path that only a retry needs.
  * Blocking; failures throw {@link io.gpucloud.domain.UnavailableException} and leave nothing written.
  */
 public final class JdbiUsageLedger implements UsageLedger {
     private final Database database;
+    private final LongAdder resentBatches = new LongAdder();
 
     public JdbiUsageLedger(Database database) {
         this.database = database;
@@ -68,12 +72,29 @@ public final class JdbiUsageLedger implements UsageLedger {
             i++;
         }
         List<UUID> keysInOrder = List.copyOf(keys);
-        return database.inTransaction(handle -> {
-            UsageSql sql = handle.attach(UsageSql.class);
-            sql.lockKeys(keysInOrder);
-            return sql.append(binary(requestIds), binary(keyIds), binary(models), binary(promptTokens),
-                    binary(completionTokens), binary(latencies), binary(statuses), binary(occurredAt));
-        });
+        try {
+            return database.inTransaction(handle -> {
+                UsageSql sql = handle.attach(UsageSql.class);
+                sql.lockKeys(keysInOrder);
+                return sql.appendNew(binary(requestIds), binary(keyIds), binary(models), binary(promptTokens),
+                        binary(completionTokens), binary(latencies), binary(statuses), binary(occurredAt));
+            });
+        } catch (IllegalStateException alreadyWritten) {
+            // A request id of this batch is in the ledger: the batch is being sent again after a flush whose outcome
+            // was unclear (the unique violation wrote nothing). Only then is each row checked for a conflict.
+            resentBatches.increment();
+            return database.inTransaction(handle -> {
+                UsageSql sql = handle.attach(UsageSql.class);
+                sql.lockKeys(keysInOrder);
+                return sql.append(binary(requestIds), binary(keyIds), binary(models), binary(promptTokens),
+                        binary(completionTokens), binary(latencies), binary(statuses), binary(occurredAt));
+            });
+        }
+    }
+
+    /** Batches that held a request id already written (sent again after an unclear flush), since start. */
+    public long resentBatches() {
+        return resentBatches.sum();
     }
 
     /**

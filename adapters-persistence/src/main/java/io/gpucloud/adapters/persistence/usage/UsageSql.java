@@ -24,13 +24,8 @@ interface UsageSql {
     record Totals(long requests, long tokens, long latencyMs) {
     }
 
-    /**
-     * Writes a batch in one statement: the events whose request id is new, their hourly roll-up and their
-     * keys' {@code usage_count}/{@code last_used_at}, aggregated by PostgreSQL from the inserted rows
-     * themselves (no rows travel back to be summed here). Answers how many events were new. Hours are whole
-     * UTC hours whatever the session's time zone.
-     */
-    @SqlQuery("""
+    /** The batch's rows, in request id order (the primary key's order: its index grows at the right edge). */
+    String BATCH_ROWS = """
             WITH added AS (
                 INSERT INTO usage_events (request_id, key_id, model, prompt_tokens, completion_tokens, latency_ms,
                                           status, occurred_at)
@@ -38,7 +33,10 @@ interface UsageSql {
                                      :completionTokens::bigint[], :latencies::bigint[], :statuses::text[],
                                      :occurredAt::timestamptz[])
                 ORDER BY 1
-                ON CONFLICT (request_id) DO NOTHING
+            """;
+
+    /** From the rows inserted: the hourly roll-up and the keys' counts, then how many rows were inserted. */
+    String ROLL_UP = """
                 RETURNING key_id, occurred_at, prompt_tokens + completion_tokens AS tokens, latency_ms
             ), hours AS (
                 INSERT INTO usage_hourly (key_id, hour, request_count, token_count, latency_ms_sum)
@@ -60,7 +58,26 @@ interface UsageSql {
                  WHERE k.id = u.key_id
             )
             SELECT count(*) FROM added
-            """)
+            """;
+
+    /**
+     * Writes a batch none of whose request ids is in the ledger, in one statement: the events, their hourly roll-up
+     * and their keys' {@code usage_count}/{@code last_used_at}, aggregated by PostgreSQL from the inserted rows
+     * themselves (no rows travel back to be summed here). Fails with a unique violation, writing nothing, when one
+     * of the ids is there already. Hours are whole UTC hours whatever the session's time zone.
+     */
+    @SqlQuery(BATCH_ROWS + ROLL_UP)
+    int appendNew(@Bind("requestIds") Argument requestIds, @Bind("keyIds") Argument keyIds,
+                  @Bind("models") Argument models, @Bind("promptTokens") Argument promptTokens,
+                  @Bind("completionTokens") Argument completionTokens,
+                  @Bind("latencies") Argument latencies, @Bind("statuses") Argument statuses,
+                  @Bind("occurredAt") Argument occurredAt);
+
+    /**
+     * As {@link #appendNew}, skipping the events whose request id is in the ledger already ({@code ON CONFLICT DO
+     * NOTHING}: PostgreSQL checks the primary key before each row, so it costs more); answers how many were new.
+     */
+    @SqlQuery(BATCH_ROWS + "    ON CONFLICT (request_id) DO NOTHING\n" + ROLL_UP)
     int append(@Bind("requestIds") Argument requestIds, @Bind("keyIds") Argument keyIds,
                @Bind("models") Argument models, @Bind("promptTokens") Argument promptTokens,
                @Bind("completionTokens") Argument completionTokens,

@@ -53,4 +53,25 @@ class JdbiUsageLedgerIT extends UsageLedgerContract {
             TimeZone.setDefault(jvmDefault);
         }
     }
+
+    /** New events take the insert without conflict checks; only a batch holding an id written before goes again with them. */
+    @Test
+    void append_checksForConflicts_onlyWhenABatchIsSentAgain() {
+        Database database = TestDatabase.emptied();
+        JdbiApiKeyStore keys = new JdbiApiKeyStore(database);
+        JdbiUsageLedger ledger = new JdbiUsageLedger(database);
+        Instant now = Instant.parse("2026-03-10T10:00:00Z");
+        ApiKey key = ApiKey.issue(ApiKeyId.random(), "k", KeySecret.generate(), Limits.none(), now.minusSeconds(60));
+        keys.add(key);
+        UsageRecord first = new UsageRecord(new RequestId("req-resend-1"), key.id(), "m", 1, 2, 5, UsageStatus.COMPLETED, now);
+        UsageRecord second = new UsageRecord(new RequestId("req-resend-2"), key.id(), "m", 3, 4, 5, UsageStatus.COMPLETED, now);
+
+        assertEquals(1, ledger.append(List.of(first)));
+        assertEquals(0, ledger.resentBatches());
+
+        assertEquals(1, ledger.append(List.of(first, second)));
+        assertEquals(1, ledger.resentBatches());
+        assertEquals(List.of(new HourlyUsage(now, 2, 10)), ledger.hourly(Optional.of(key.id()), now, now.plusSeconds(3600)));
+        assertEquals(2, keys.findById(key.id()).orElseThrow().usageCount());
+    }
 }
