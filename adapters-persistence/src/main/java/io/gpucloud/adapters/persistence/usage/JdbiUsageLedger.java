@@ -72,24 +72,26 @@ public final class JdbiUsageLedger implements UsageLedger {
             i++;
         }
         List<UUID> keysInOrder = List.copyOf(keys);
+        Argument[] columns = {binary(requestIds), binary(keyIds), binary(models), binary(promptTokens),
+                binary(completionTokens), binary(latencies), binary(statuses), binary(occurredAt)};
         try {
-            return database.inTransaction(handle -> {
-                UsageSql sql = handle.attach(UsageSql.class);
-                sql.lockKeys(keysInOrder);
-                return sql.appendNew(binary(requestIds), binary(keyIds), binary(models), binary(promptTokens),
-                        binary(completionTokens), binary(latencies), binary(statuses), binary(occurredAt));
-            });
+            return write(keysInOrder, columns, false);
         } catch (IllegalStateException alreadyWritten) {
             // A request id of this batch is in the ledger: the batch is being sent again after a flush whose outcome
             // was unclear (the unique violation wrote nothing). Only then is each row checked for a conflict.
             resentBatches.increment();
-            return database.inTransaction(handle -> {
-                UsageSql sql = handle.attach(UsageSql.class);
-                sql.lockKeys(keysInOrder);
-                return sql.append(binary(requestIds), binary(keyIds), binary(models), binary(promptTokens),
-                        binary(completionTokens), binary(latencies), binary(statuses), binary(occurredAt));
-            });
+            return write(keysInOrder, columns, true);
         }
+    }
+
+    private int write(List<UUID> keysInOrder, Argument[] c, boolean skipWritten) {
+        return database.inTransaction(handle -> {
+            UsageSql sql = handle.attach(UsageSql.class);
+            sql.lockKeys(keysInOrder);
+            return skipWritten
+                    ? sql.append(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7])
+                    : sql.appendNew(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
+        });
     }
 
     /** Batches that held a request id already written (sent again after an unclear flush), since start. */
