@@ -3,6 +3,7 @@ package io.gpucloud.bootstrap;
 import io.gpucloud.adapters.http.HttpApi;
 import io.gpucloud.adapters.http.HttpServerConfig;
 import io.gpucloud.adapters.http.observability.Metrics;
+import io.gpucloud.adapters.persistence.usage.JdbiUsageLedger;
 import io.gpucloud.application.usage.BatchingUsageRecorder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,6 +94,9 @@ public final class ApiServer {
                 () -> platform.usageRecorder().map(BatchingUsageRecorder::dropped).orElse(0L));
         metrics.counter("gpucloud_usage_failed_flushes_total", "Usage flushes that failed and were retried",
                 () -> platform.usageRecorder().map(BatchingUsageRecorder::failedFlushes).orElse(0L));
+        metrics.counter("gpucloud_usage_resent_batches_total",
+                "Usage batches that held records already written (sent again after a flush whose outcome was unclear)",
+                () -> platform.sqlLedger().map(JdbiUsageLedger::resentBatches).orElse(0L));
         metrics.gauge("gpucloud_database_up", "1 when PostgreSQL answers", () -> platform.databaseReady() ? 1 : 0);
         metrics.counter("gpucloud_quota_local_fallbacks_total", "Quota decisions taken in-process because Redis was down",
                 () -> platform.redisQuota().map(gate -> gate.fallbacks()).orElse(0L));

@@ -72,6 +72,7 @@ public final class Platform implements AutoCloseable {
     private final Clock clock = Clock.systemUTC();
     private final Deferred<ApiKeyStore> keys = new Deferred<>(ApiKeyStore.class, "database");
     private final Deferred<UsageLedger> ledger = new Deferred<>(UsageLedger.class, "database");
+    private volatile JdbiUsageLedger sqlLedger;
     private final Deferred<DeploymentStore> deployments = new Deferred<>(DeploymentStore.class, "database");
     private final Deferred<AdminTokenStore> adminTokens = new Deferred<>(AdminTokenStore.class, "database");
     private final DatabaseConnector database;
@@ -127,7 +128,9 @@ public final class Platform implements AutoCloseable {
 
     private void connected(Database db) {
         keys.set(new JdbiApiKeyStore(db));
-        ledger.set(new JdbiUsageLedger(db));
+        JdbiUsageLedger usageLedger = new JdbiUsageLedger(db);
+        sqlLedger = usageLedger;
+        ledger.set(usageLedger);
         deployments.set(new JdbiDeploymentStore(db));
         adminTokens.set(new JdbiAdminTokenStore(db));
     }
@@ -256,6 +259,11 @@ public final class Platform implements AutoCloseable {
 
     public Optional<BatchingUsageRecorder> usageRecorder() {
         return Optional.ofNullable(usage);
+    }
+
+    /** The ledger in PostgreSQL, once the database is connected. */
+    public Optional<JdbiUsageLedger> sqlLedger() {
+        return Optional.ofNullable(sqlLedger);
     }
 
     public Optional<LettuceQuotaGate> redisQuota() {

@@ -50,6 +50,8 @@ class SeedFlowIT {
         assertTrue(list.body().contains("\"usageCount\":2") && !list.body().contains(key), list.body());
         HttpResponse<String> metrics = Instances.get(server, "/api/metrics?hours=1&apiKeyId=" + id, ADMIN);
         assertTrue(metrics.body().contains("\"totalRequests\":2"), metrics.body());
+        String prometheus = Instances.get(server, "/metrics", null).body();
+        assertTrue(prometheus.contains("\ngpucloud_usage_resent_batches_total 0\n"), prometheus);
 
         assertEquals(204, Instances.delete(server, "/api/keys/" + id, ADMIN).statusCode());
         HttpResponse<String> refused = Instances.chat(server, key, "");
