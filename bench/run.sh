@@ -136,6 +136,10 @@ rss_mb() { awk '/VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
 CLK_TCK="$(getconf CLK_TCK)"
 load1() { cut -d' ' -f1 /proc/loadavg; }
 machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }  # busy total
+machine_cores_since() { # "busy total" from machine_ticks -> how many of the machine's cores were busy since then
+  awk -v a="$1" -v b="$(machine_ticks)" -v n="$(nproc)" 'BEGIN{split(a, x, " "); split(b, y, " ");
+    if (y[2] > x[2]) printf "%.2f", (y[1] - x[1]) / (y[2] - x[2]) * n; else print "-"}'
+}
 
 # ------------------------------------------------------------------ inputs
 BODY="$ROOT/bench/chat-request.json"
@@ -205,8 +209,7 @@ wrk_point() {
   out="$(BENCH_BODY="$body" BENCH_KEY="$key" wrk -t1 -c"$conns" -d"${secs}s" --timeout 10s -s "$ROOT/bench/chat.lua" "$url" 2>&1 | grep '^RESULT' || true)"
   t1="$(now_ns)"; after="$(cpu_ticks "$pid")"
   local machine_cores pg_cores
-  machine_cores="$(awk -v a="$machine_before" -v b="$(machine_ticks)" -v n="$(nproc)" 'BEGIN{split(a, x, " "); split(b, y, " ");
-    if (y[2] > x[2]) printf "%.2f", (y[1] - x[1]) / (y[2] - x[2]) * n; else print "-"}')"
+  machine_cores="$(machine_cores_since "$machine_before")"
   pg_cores="$(awk -v a="$pg_before" -v b="$(pg_ticks)" -v t0="$t0" -v t1="$t1" -v hz="$CLK_TCK" 'BEGIN{printf "%.2f", (b - a) / hz / ((t1 - t0) / 1e9)}')"
   if [ "$scraped" = 1 ] && curl -s "$metrics_url" > "$T/point-after.txt"; then
     ingw50="$(hist_quantile "$CHAT_LATENCY_SERIES" "$T/point-before.txt" "$T/point-after.txt" 0.5)"
@@ -465,8 +468,7 @@ stream_point() { # name url key pid-to-measure
   t1="$(now_ns)"; after="$(cpu_ticks "$pid")"
   # How busy the whole machine was (gateway, upstream, load client, PostgreSQL): the client's delay depends on it.
   local machine_cores
-  machine_cores="$(awk -v a="$machine_before" -v b="$(machine_ticks)" -v n="$(nproc)" 'BEGIN{split(a, x, " "); split(b, y, " ");
-    if (y[2] > x[2]) printf "%.2f", (y[1] - x[1]) / (y[2] - x[2]) * n; else print "-"}')"
+  machine_cores="$(machine_cores_since "$machine_before")"
   local relay50=- relay99=-
   if [ "$key" != - ] && curl -s "$metrics_url" > "$T/relay-after.txt"; then
     relay50="$(relay_quantile "$T/relay-before.txt" "$T/relay-after.txt" 0.5)"

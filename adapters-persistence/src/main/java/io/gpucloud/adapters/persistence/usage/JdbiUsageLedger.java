@@ -24,8 +24,10 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The usage ledger in PostgreSQL. {@link #append} writes a whole batch in one transaction of two
- * statements: the batch's keys locked in id order, then one statement that inserts the events and, from the rows it inserted, upserts the hourly roll-up and moves
- * the keys' {@code usage_count}/{@code last_used_at}; nothing row by row, and no rows travel back. Reads come from the roll-up; only the partial hours at the ends of a summary read events.
+ * statements: the batch's keys locked in id order, then one statement that inserts the events and, from
+ * the rows it inserted, upserts the hourly roll-up and moves the keys' {@code usage_count}/{@code
+ * last_used_at}; nothing row by row, and no rows travel back. Reads come from the roll-up; only the
+ * partial hours at the ends of a summary read events.
  * Events are inserted as new first; a batch sent again after an unclear failure meets a unique violation, which
  * writes nothing, and goes again with {@code ON CONFLICT (request_id) DO NOTHING}: checking every row for a
  * conflict made PostgreSQL's insert of a row 1.6–1.8 times as costly, on a path that only a retry needs.
