@@ -61,6 +61,7 @@ final class EngineWiring implements AutoCloseable {
     private final Supplier<? extends InferenceEngine> queueEngine;
     private final Clock clock;
     private final UpstreamSettings upstreamSettings;
+    private final boolean upstreamIoThreadCalls;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("deployment-monitor").daemon(true).factory());
     private final DeploymentCatalog catalog;
@@ -84,6 +85,7 @@ final class EngineWiring implements AutoCloseable {
         UpstreamSettings defaults = UpstreamSettings.defaults();
         this.upstreamSettings = defaults.withTimeouts(defaults.connectTimeout(), config.upstreamReadTimeout(),
                 config.upstreamRequestTimeout());
+        this.upstreamIoThreadCalls = config.upstreamIoThreadCalls();
         EngineFactory engines = this::engineFor;
         switch (config.inferenceEngine()) {
             case SIMULATED -> {
@@ -177,7 +179,7 @@ final class EngineWiring implements AutoCloseable {
     /** The one outbound client, started with the first openai engine. */
     private synchronized UpstreamClient upstreams() {
         if (upstreams == null) {
-            upstreams = UpstreamClient.start(upstreamSettings);
+            upstreams = UpstreamClient.start(upstreamSettings, upstreamIoThreadCalls);
         }
         return upstreams;
     }

@@ -29,4 +29,11 @@ class ConfigTest {
         ConfigException refused = assertThrows(ConfigException.class, () -> Config.from(Map.of("UPSTREAM_READ_TIMEOUT_SECONDS", "0")));
         assertEquals(true, refused.getMessage().contains("UPSTREAM_READ_TIMEOUT_SECONDS"), refused.getMessage());
     }
+
+    @Test
+    void upstreamIoThreadCalls_areOnUnlessSwitchedOff() {
+        assertEquals(true, Config.from(Map.of()).upstreamIoThreadCalls());
+        assertEquals(false, Config.from(Map.of("UPSTREAM_IO_THREAD_CALLS", "0")).upstreamIoThreadCalls());
+        assertThrows(ConfigException.class, () -> Config.from(Map.of("UPSTREAM_IO_THREAD_CALLS", "maybe")));
+    }
 }

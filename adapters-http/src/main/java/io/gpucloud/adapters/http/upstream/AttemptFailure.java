@@ -1,8 +1,6 @@
 package io.gpucloud.adapters.http.upstream;
 
 import io.gpucloud.domain.inference.EngineException;
-import org.eclipse.jetty.http.HttpFields;
-import org.eclipse.jetty.http.HttpHeader;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -47,9 +45,12 @@ record AttemptFailure(EngineException error, boolean retryable, boolean endpoint
                 0, Optional.empty(), null), false, true);
     }
 
-    /** The upstream answered with an HTTP error status; {@code message} is what its body said. */
-    static AttemptFailure status(int status, String message, HttpFields headers) {
-        Optional<Duration> retryAfter = retryAfter(headers);
+    /**
+     * The upstream answered with an HTTP error status; {@code message} is what its body said, {@code retryAfter} its
+     * {@code Retry-After} header.
+     */
+    static AttemptFailure status(int status, String message, Optional<String> retryAfterHeader) {
+        Optional<Duration> retryAfter = retryAfterHeader.flatMap(AttemptFailure::retryAfter);
         if (status == 502 || status == 503 || status == 504) {
             return new AttemptFailure(new EngineException(EngineException.Kind.UNAVAILABLE,
                     "the upstream is unavailable (HTTP " + status + ")", 0, retryAfter, null), true, true);
@@ -104,11 +105,7 @@ record AttemptFailure(EngineException error, boolean retryable, boolean endpoint
         return failure;
     }
 
-    private static Optional<Duration> retryAfter(HttpFields headers) {
-        String value = headers == null ? null : headers.get(HttpHeader.RETRY_AFTER);
-        if (value == null) {
-            return Optional.empty();
-        }
+    private static Optional<Duration> retryAfter(String value) {
         try {
             long seconds = Long.parseLong(value.strip());
             return seconds >= 0 && seconds <= 3_600 ? Optional.of(Duration.ofSeconds(seconds)) : Optional.empty();

@@ -21,6 +21,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -46,7 +47,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>Endpoints are chosen by fewest requests in flight; one failing several times in a row is
  *       taken out and probed ({@code GET {base}/models}) with back-off until it answers.</li>
  * </ul>
- * Non-blocking: callbacks run on the {@link UpstreamClient}'s threads. Thread-safe.
+ * Non-blocking: callbacks run on the {@link UpstreamClient}'s threads, or, for a non-streamed call made on an
+ * Undertow IO thread, on that thread ({@link IoThreadCalls}). Thread-safe.
  */
 public final class OpenAiUpstreamEngine implements InferenceEngine, AutoCloseable {
     private static final int MAX_MODELS_BODY_BYTES = 4 * 1024 * 1024;
@@ -55,6 +57,7 @@ public final class OpenAiUpstreamEngine implements InferenceEngine, AutoCloseabl
     private final UpstreamSettings settings;
     private final EndpointPool pool;
     private final Optional<String> apiKey;
+    private final Optional<String> bearer;
     private final Tokenizer tokenizer;
     private final Clock clock;
     private volatile boolean closed;
@@ -68,6 +71,7 @@ public final class OpenAiUpstreamEngine implements InferenceEngine, AutoCloseabl
         this.client = client;
         this.settings = client.settings();
         this.apiKey = apiKey.filter(key -> !key.isBlank());
+        this.bearer = this.apiKey.map(key -> "Bearer " + key);
         this.tokenizer = tokenizer;
         this.clock = clock;
         this.pool = new EndpointPool(endpoints, settings, client.jetty(false).getScheduler(), this::fetchModels);
@@ -145,6 +149,7 @@ public final class OpenAiUpstreamEngine implements InferenceEngine, AutoCloseabl
     public void close() {
         closed = true;
         pool.close();
+        client.ioThreadCalls().ifPresent(calls -> calls.forget(pool.all()));
     }
 
     /** Endpoints with their state, for tests and diagnostics. */
@@ -276,6 +281,14 @@ public final class OpenAiUpstreamEngine implements InferenceEngine, AutoCloseabl
             Endpoint endpoint = picked.get();
             tried.add(endpoint);
             endpoint.acquire();
+            Optional<IoThreadCalls> onThisThread = engine.client.ioThreadCalls().filter(calls -> IoThreadCalls.serves(endpoint));
+            if (onThisThread.isPresent()) {
+                onThisThread.get().post(endpoint, body, engine.bearer, remainingMillis, reply -> {
+                    endpoint.release();
+                    answered(endpoint, reply);
+                });
+                return;
+            }
             engine.chatRequest(endpoint, body, false)
                     .timeout(remainingMillis, TimeUnit.MILLISECONDS)
                     .idleTimeout(remainingMillis, TimeUnit.MILLISECONDS)
@@ -290,23 +303,31 @@ public final class OpenAiUpstreamEngine implements InferenceEngine, AutoCloseabl
                         @Override
                         public void onComplete(Result outcome) {
                             endpoint.release();
-                            answered(endpoint, outcome, began, outcome.isFailed() ? null : getContent());
+                            if (outcome.isFailed()) {
+                                answered(endpoint, IoThreadCalls.Reply.failed(outcome.getFailure(), began));
+                                return;
+                            }
+                            Response response = outcome.getResponse();
+                            byte[] content = getContent();
+                            answered(endpoint, new IoThreadCalls.Reply(response.getStatus(),
+                                    Optional.ofNullable(response.getHeaders().get(HttpHeader.RETRY_AFTER)), content,
+                                    content.length, null, true));
                         }
                     });
         }
 
-        private void answered(Endpoint endpoint, Result outcome, boolean began, byte[] content) {
+        private void answered(Endpoint endpoint, IoThreadCalls.Reply reply) {
             AttemptFailure failure;
-            if (outcome.isFailed()) {
-                failure = began && outcome.getFailure() instanceof IllegalArgumentException
+            if (reply.failure() != null) {
+                Throwable cause = reply.failure();
+                failure = reply.began() && (cause instanceof IllegalArgumentException || cause instanceof IoThreadCalls.TooLarge)
                         ? AttemptFailure.badResponse("the body exceeds " + engine.settings.maxBodyBytes() + " bytes")
-                        : AttemptFailure.transport(outcome.getFailure(), began);
+                        : AttemptFailure.transport(cause, reply.began());
             } else {
-                Response response = outcome.getResponse();
-                int status = response.getStatus();
+                int status = reply.status();
                 if (status / 100 == 2) {
                     try {
-                        ChatCompletion completion = AnswerReader.completion(content, 0, content.length,
+                        ChatCompletion completion = AnswerReader.completion(reply.body(), 0, reply.length(),
                                 engine.clock, new Counting(engine.tokenizer, request));
                         engine.pool.succeeded(endpoint);
                         result.complete(completion);
@@ -317,7 +338,8 @@ public final class OpenAiUpstreamEngine implements InferenceEngine, AutoCloseabl
                         failure = AttemptFailure.badResponse(unexpected.getClass().getSimpleName());
                     }
                 } else {
-                    failure = AttemptFailure.status(status, UpstreamJson.errorMessage(content, status), response.getHeaders());
+                    byte[] content = Arrays.copyOf(reply.body(), reply.length());
+                    failure = AttemptFailure.status(status, UpstreamJson.errorMessage(content, status), reply.retryAfter());
                 }
             }
             if (failure.endpointFault()) {

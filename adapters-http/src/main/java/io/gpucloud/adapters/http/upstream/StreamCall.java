@@ -10,6 +10,7 @@ import io.gpucloud.domain.inference.TokenUsage;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.Result;
+import org.eclipse.jetty.http.HttpHeader;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -200,7 +201,8 @@ final class StreamCall implements Cancellation {
             }
             if (status / 100 != 2) {
                 byte[] error = errorBody == null ? new byte[0] : errorBody.toByteArray();
-                return AttemptFailure.status(status, UpstreamJson.errorMessage(error, status), result.getResponse().getHeaders());
+                return AttemptFailure.status(status, UpstreamJson.errorMessage(error, status),
+                        Optional.ofNullable(result.getResponse().getHeaders().get(HttpHeader.RETRY_AFTER)));
             }
             try {
                 parser.finish(this::event);

@@ -10,6 +10,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Optional;
+
 /**
  * The outbound HTTP client of the process, shared by every {@code openai} engine: Jetty's
  * non-blocking {@link HttpClient} (HTTP/1.1, connection pool per upstream host:port). Jetty's client
@@ -22,6 +24,9 @@ import org.slf4j.LoggerFactory;
  * the selector thread that read it (SseStream). With one selector that thread alone carried 1,000
  * relayed streams and the chunk delay doubled; with two for everything, the non-streamed hop
  * forwarded 5–10% fewer requests. Each has its own connection pool, each capped per endpoint.
+ *
+ * <p>Non-streamed calls made on an Undertow IO thread to an {@code http://} endpoint skip Jetty: they go out on that
+ * thread's own connections ({@link IoThreadCalls}), unless started with {@code ioThreadCalls} off.
  */
 public final class UpstreamClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamClient.class);
@@ -31,15 +36,26 @@ public final class UpstreamClient implements AutoCloseable {
     private final HttpClient answers;
     private final HttpClient streams;
     private final UpstreamSettings settings;
+    private final Optional<IoThreadCalls> ioThreadCalls;
 
-    private UpstreamClient(HttpClient answers, HttpClient streams, UpstreamSettings settings) {
+    private UpstreamClient(HttpClient answers, HttpClient streams, UpstreamSettings settings,
+                           Optional<IoThreadCalls> ioThreadCalls) {
         this.answers = answers;
         this.streams = streams;
         this.settings = settings;
+        this.ioThreadCalls = ioThreadCalls;
     }
 
-    /** Starts the clients' selectors and thread pool; close it at shutdown. */
+    /** Starts the clients' selectors and thread pool, with calls on IO threads; close it at shutdown. */
     public static UpstreamClient start(UpstreamSettings settings) {
+        return start(settings, true);
+    }
+
+    /**
+     * @param ioThreadCalls whether non-streamed calls from Undertow IO threads to {@code http://} endpoints go out on
+     *                      the calling thread (else every call goes through Jetty)
+     */
+    public static UpstreamClient start(UpstreamSettings settings, boolean ioThreadCalls) {
         // Callbacks never block, so a few threads carry any load; Jetty's default (up to 200, a new one whenever all
         // are busy) grew past 100 threads under load and spent the two cores switching between them.
         QueuedThreadPool threads = new QueuedThreadPool(MAX_THREADS, MIN_THREADS);
@@ -55,7 +71,8 @@ public final class UpstreamClient implements AutoCloseable {
             stop(answers);
             throw failed;
         }
-        return new UpstreamClient(answers, streams, settings);
+        return new UpstreamClient(answers, streams, settings,
+                ioThreadCalls ? Optional.of(new IoThreadCalls(settings)) : Optional.empty());
     }
 
     private static HttpClient jetty(UpstreamSettings settings, QueuedThreadPool threads, int selectors, String name) {
@@ -100,9 +117,14 @@ public final class UpstreamClient implements AutoCloseable {
         return settings;
     }
 
+    Optional<IoThreadCalls> ioThreadCalls() {
+        return ioThreadCalls;
+    }
+
     /** Stops the clients; requests still in flight fail. */
     @Override
     public void close() {
+        ioThreadCalls.ifPresent(IoThreadCalls::close);
         stop(streams);
         stop(answers);
     }

@@ -28,6 +28,7 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -114,12 +115,17 @@ class OpenAiUpstreamEngineIT {
                 OptionalDouble.empty(), OptionalDouble.empty(), 1, List.of(), OptionalLong.empty(), Optional.empty(), Map.of());
     }
 
-    static ChatCompletion complete(OpenAiUpstreamEngine engine) {
-        return engine.complete(request("up-model", false)).toCompletableFuture().orTimeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+    /** A non-streamed call as the gateway makes it; here from the test's thread (through Jetty's client). */
+    CompletionStage<ChatCompletion> call(OpenAiUpstreamEngine engine, ChatRequest request) {
+        return engine.complete(request);
+    }
+
+    ChatCompletion complete(OpenAiUpstreamEngine engine) {
+        return call(engine, request("up-model", false)).toCompletableFuture().orTimeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
                 .join();
     }
 
-    static EngineException completeFails(OpenAiUpstreamEngine engine) {
+    EngineException completeFails(OpenAiUpstreamEngine engine) {
         CompletionException failed = assertThrows(CompletionException.class, () -> complete(engine));
         return assertInstanceOf(EngineException.class, failed.getCause());
     }
@@ -168,7 +174,7 @@ class OpenAiUpstreamEngineIT {
                 OptionalDouble.of(0.2), OptionalDouble.of(0.9), 2, List.of("END"), OptionalLong.of(7), Optional.of("user-1"),
                 extra);
 
-        engine(Optional.of("up-secret"), upstream).complete(request).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        call(engine(Optional.of("up-secret"), upstream), request).toCompletableFuture().get(10, TimeUnit.SECONDS);
 
         JsonNode expected = FakeUpstream.JSON.readTree("""
                 {"model":"meta-llama/Llama-3.1-8B-Instruct",
@@ -424,7 +430,7 @@ class OpenAiUpstreamEngineIT {
             ChatRequest echoedBack = ChatRequest.of("up-model", List.of(ChatMessage.of("user", "x".repeat(2_000))));
 
             CompletionException failed = assertThrows(CompletionException.class,
-                    () -> engine.complete(echoedBack).toCompletableFuture().join());
+                    () -> call(engine, echoedBack).toCompletableFuture().join());
 
             EngineException error = assertInstanceOf(EngineException.class, failed.getCause());
             assertEquals(EngineException.Kind.BAD_RESPONSE, error.kind());

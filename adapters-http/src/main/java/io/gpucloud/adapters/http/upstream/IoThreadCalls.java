@@ -1,0 +1,512 @@
+package io.gpucloud.adapters.http.upstream;
+
+import io.undertow.client.ClientCallback;
+import io.undertow.client.ClientConnection;
+import io.undertow.client.ClientExchange;
+import io.undertow.client.ClientRequest;
+import io.undertow.client.ClientResponse;
+import io.undertow.client.UndertowClient;
+import io.undertow.connector.ByteBufferPool;
+import io.undertow.server.DefaultByteBufferPool;
+import io.undertow.util.Headers;
+import io.undertow.util.Methods;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.xnio.ChannelListener;
+import org.xnio.ChannelListeners;
+import org.xnio.IoFuture;
+import org.xnio.IoUtils;
+import org.xnio.OptionMap;
+import org.xnio.Options;
+import org.xnio.XnioExecutor;
+import org.xnio.XnioIoThread;
+import org.xnio.channels.StreamSinkChannel;
+import org.xnio.channels.StreamSourceChannel;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * Non-streamed chat calls made on the Undertow IO thread that serves the client's request, with Undertow's own
+ * HTTP/1.1 client: each IO thread keeps its own connections to each endpoint, so the upstream's answer is read by the
+ * selector that serves the client's socket and the client's response is written from there, with no thread hand-off
+ * and no lock. Through Jetty's client a proxied request crossed threads twice (to Jetty's selector, and back through the
+ * IO thread's mailbox), and Jetty's client was about a quarter of the gateway's CPU per proxied request.
+ *
+ * <p>Only for {@code http://} endpoints and callers on an IO thread ({@link #serves}); https endpoints, streams and
+ * calls from other threads (a large body decoded on a virtual thread, a quota answer from Redis) go through Jetty.
+ * Per thread and endpoint at most {@code maxConnectionsPerEndpoint / IO threads} connections are open and
+ * {@code maxQueuedPerEndpoint / IO threads} calls wait for one; idle connections are closed after
+ * {@code poolIdleTimeout}. A host name is resolved when a connection opens (on the IO thread: the JVM caches
+ * lookups for 30 s, and connections are kept, so it is rare).
+ */
+final class IoThreadCalls implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(IoThreadCalls.class);
+
+    /** What one attempt got: a whole answer ({@code failure} null), or a failure; {@code began}: its status line had arrived. */
+    record Reply(int status, Optional<String> retryAfter, byte[] body, int length, Throwable failure, boolean began) {
+        static Reply failed(Throwable failure, boolean began) {
+            return new Reply(0, Optional.empty(), new byte[0], 0, failure, began);
+        }
+    }
+
+    /** Thrown into a reply when an answer's body is larger than allowed. */
+    static final class TooLarge extends IOException {
+        TooLarge(int limit) {
+            super("the body exceeds " + limit + " bytes", null);
+        }
+    }
+
+    private final UpstreamSettings settings;
+    private final ByteBufferPool buffers = new DefaultByteBufferPool(true, 16 * 1024, -1, 4);
+    private final OptionMap options = OptionMap.builder().set(Options.TCP_NODELAY, true).set(Options.KEEP_ALIVE, true).getMap();
+    private final Map<Thread, Map<Endpoint, Line>> linesByThread = new ConcurrentHashMap<>();
+    private final String userAgent = "gpucloud";
+    private final LongAdder connectionsOpened = new LongAdder();
+    private final AtomicInteger connectionsOpen = new AtomicInteger();
+
+    IoThreadCalls(UpstreamSettings settings) {
+        this.settings = settings;
+    }
+
+    /** Whether a call to {@code endpoint} from the current thread goes this way. */
+    static boolean serves(Endpoint endpoint) {
+        return Thread.currentThread() instanceof XnioIoThread && "http".equalsIgnoreCase(endpoint.base().getScheme());
+    }
+
+    /**
+     * {@code POST {base}/chat/completions}, from the current IO thread ({@link #serves} must be true); {@code done} is
+     * called once, on this thread, with the answer or the failure ({@link TimeoutException} after {@code timeoutMillis}).
+     */
+    void post(Endpoint endpoint, byte[] body, Optional<String> authorization, long timeoutMillis, Consumer<Reply> done) {
+        XnioIoThread thread = (XnioIoThread) Thread.currentThread();
+        Line line = linesByThread.computeIfAbsent(thread, any -> new HashMap<>())
+                .computeIfAbsent(endpoint, any -> new Line(endpoint, thread));
+        Attempt attempt = new Attempt(line, body, authorization, done);
+        attempt.timer = thread.executeAfter(attempt::timedOut, timeoutMillis, TimeUnit.MILLISECONDS);
+        line.dispatch(attempt);
+    }
+
+    /** Connections opened since the start, all threads and endpoints. */
+    long connectionsOpened() {
+        return connectionsOpened.sum();
+    }
+
+    /** Connections open (or opening) now. */
+    int openConnections() {
+        return connectionsOpen.get();
+    }
+
+    /** Closes the connections of these endpoints (a removed deployment's); calls in flight finish first. */
+    void forget(Iterable<Endpoint> endpoints) {
+        linesByThread.forEach((thread, lines) -> onThread((XnioIoThread) thread, () -> {
+            for (Endpoint endpoint : endpoints) {
+                Line line = lines.remove(endpoint);
+                if (line != null) {
+                    line.close();
+                }
+            }
+        }));
+    }
+
+    @Override
+    public void close() {
+        linesByThread.forEach((thread, lines) -> onThread((XnioIoThread) thread, () -> {
+            lines.values().forEach(Line::close);
+            lines.clear();
+        }));
+        // The buffer pool stays open: connections still closing on their threads read into it; the GC reclaims it.
+    }
+
+    private static void onThread(XnioIoThread thread, Runnable task) {
+        try {
+            thread.execute(task);
+        } catch (RejectedExecutionException stopped) {
+            // The server stopped: its IO threads closed their connections on the way out.
+        }
+    }
+
+    /** A pooled connection. */
+    private static final class Pooled {
+        final ClientConnection connection;
+        long idleSince;
+
+        Pooled(ClientConnection connection) {
+            this.connection = connection;
+        }
+    }
+
+    /** One IO thread's connections to one endpoint; touched only by that thread, so nothing is locked. */
+    private final class Line {
+        private final Endpoint endpoint;
+        private final XnioIoThread thread;
+        private final URI uri;
+        private final String host;
+        private final String path;
+        private final int maxOpen;
+        private final int maxWaiting;
+        private final ArrayDeque<Pooled> idle = new ArrayDeque<>();
+        private final ArrayDeque<Attempt> waiting = new ArrayDeque<>();
+        private int open;
+        private boolean sweeping;
+        private boolean closed;
+
+        Line(Endpoint endpoint, XnioIoThread thread) {
+            this.endpoint = endpoint;
+            this.thread = thread;
+            URI target = endpoint.chatCompletions();
+            this.uri = URI.create("http://" + target.getRawAuthority());
+            this.host = target.getRawAuthority();
+            this.path = target.getRawPath() + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery());
+            int threads = Math.max(1, thread.getWorker().getIoThreadCount());
+            this.maxOpen = Math.max(1, settings.maxConnectionsPerEndpoint() / threads);
+            this.maxWaiting = Math.max(1, settings.maxQueuedPerEndpoint() / threads);
+        }
+
+        void dispatch(Attempt attempt) {
+            Pooled pooled = takeIdle();
+            if (pooled != null) {
+                attempt.start(pooled);
+            } else if (open < maxOpen) {
+                connect(attempt);
+            } else if (waiting.size() < maxWaiting) {
+                waiting.add(attempt);
+            } else {
+                attempt.fail(new IOException("more than " + maxWaiting + " calls are waiting for a connection to " + endpoint));
+            }
+        }
+
+        private Pooled takeIdle() {
+            long now = System.nanoTime();
+            for (Pooled pooled = idle.pollLast(); pooled != null; pooled = idle.pollLast()) {
+                if (pooled.connection.isOpen() && now - pooled.idleSince < settings.poolIdleTimeout().toNanos()) {
+                    return pooled;
+                }
+                IoUtils.safeClose(pooled.connection);
+            }
+            return null;
+        }
+
+        private void connect(Attempt attempt) {
+            open++;
+            connectionsOpen.incrementAndGet();
+            connectionsOpened.increment();
+            IoFuture<ClientConnection> connecting = UndertowClient.getInstance().connect(uri, thread, buffers, options);
+            XnioExecutor.Key timer = thread.executeAfter(connecting::cancel, settings.connectTimeout().toMillis(),
+                    TimeUnit.MILLISECONDS);
+            connecting.addNotifier((future, unused) -> {
+                timer.remove();
+                switch (future.getStatus()) {
+                    case DONE -> connected(attempt, result(future));
+                    case FAILED -> {
+                        open--;
+                        connectionsOpen.decrementAndGet();
+                        attempt.fail(future.getException());
+                        pump();
+                    }
+                    default -> {
+                        open--;
+                        connectionsOpen.decrementAndGet();
+                        attempt.fail(new ConnectException("no connection to " + endpoint + " within "
+                                + settings.connectTimeout().toMillis() + " ms"));
+                        pump();
+                    }
+                }
+            }, null);
+        }
+
+        private static ClientConnection result(IoFuture<? extends ClientConnection> done) {
+            try {
+                return done.get();
+            } catch (IOException impossible) {
+                throw new IllegalStateException("a connection that is DONE", impossible);
+            }
+        }
+
+        private void connected(Attempt attempt, ClientConnection connection) {
+            Pooled pooled = new Pooled(connection);
+            // Every connection ends here exactly once, whoever closed it: the one place that counts it out.
+            connection.addCloseListener(gone -> {
+                open--;
+                connectionsOpen.decrementAndGet();
+                idle.remove(pooled);
+                pump();
+            });
+            if (attempt.finished) {
+                release(pooled);
+            } else {
+                attempt.start(pooled);
+            }
+        }
+
+        /** A connection whose call is over: to the next waiting call, else idle. */
+        void release(Pooled pooled) {
+            if (!pooled.connection.isOpen()) {
+                return;
+            }
+            if (closed) {
+                IoUtils.safeClose(pooled.connection);
+                return;
+            }
+            Attempt next = waiting.poll();
+            if (next != null) {
+                next.start(pooled);
+                return;
+            }
+            pooled.idleSince = System.nanoTime();
+            idle.addLast(pooled);
+            if (!sweeping) {
+                sweeping = true;
+                thread.executeAfter(this::sweep, settings.poolIdleTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+
+        /** After a connection closed: a waiting call may open another. */
+        private void pump() {
+            if (!closed && !waiting.isEmpty() && open < maxOpen) {
+                connect(waiting.poll());
+            }
+        }
+
+        /** Closes the connections idle longer than the pool's idle timeout, so that we, not the upstream, close them. */
+        private void sweep() {
+            sweeping = false;
+            long now = System.nanoTime();
+            long limit = settings.poolIdleTimeout().toNanos();
+            for (Pooled oldest = idle.peekFirst(); oldest != null && now - oldest.idleSince >= limit; oldest = idle.peekFirst()) {
+                idle.pollFirst();
+                IoUtils.safeClose(oldest.connection);
+            }
+            Pooled oldest = idle.peekFirst();
+            if (oldest != null) {
+                sweeping = true;
+                long wait = Math.max(1, TimeUnit.NANOSECONDS.toMillis(limit - (now - oldest.idleSince)) + 1);
+                thread.executeAfter(this::sweep, wait, TimeUnit.MILLISECONDS);
+            }
+        }
+
+        void close() {
+            closed = true;
+            for (Pooled pooled = idle.pollFirst(); pooled != null; pooled = idle.pollFirst()) {
+                IoUtils.safeClose(pooled.connection);
+            }
+        }
+    }
+
+    /** One POST on one line: sent when it has a connection, answered once. */
+    private final class Attempt implements ClientCallback<ClientExchange> {
+        private final Line line;
+        private final byte[] body;
+        private final Optional<String> authorization;
+        private final Consumer<Reply> done;
+        private XnioExecutor.Key timer;
+        private Pooled pooled;
+        private boolean finished;
+        private boolean began;
+        private int status;
+        private Optional<String> retryAfter = Optional.empty();
+        private byte[] content;
+        private int length;
+
+        Attempt(Line line, byte[] body, Optional<String> authorization, Consumer<Reply> done) {
+            this.line = line;
+            this.body = body;
+            this.authorization = authorization;
+            this.done = done;
+        }
+
+        void start(Pooled connection) {
+            if (finished) {
+                line.release(connection);
+                return;
+            }
+            this.pooled = connection;
+            ClientRequest request = new ClientRequest().setMethod(Methods.POST).setPath(line.path);
+            request.getRequestHeaders()
+                    .put(Headers.HOST, line.host)
+                    .put(Headers.CONTENT_TYPE, "application/json")
+                    .put(Headers.CONTENT_LENGTH, body.length)
+                    .put(Headers.ACCEPT, "application/json")
+                    .put(Headers.USER_AGENT, userAgent);
+            authorization.ifPresent(value -> request.getRequestHeaders().put(Headers.AUTHORIZATION, value));
+            connection.connection.sendRequest(request, this);
+        }
+
+        /** The request may be written. */
+        @Override
+        public void completed(ClientExchange exchange) {
+            if (finished) {
+                IoUtils.safeClose(exchange.getConnection());
+                return;
+            }
+            exchange.setResponseListener(new ClientCallback<>() {
+                @Override
+                public void completed(ClientExchange answered) {
+                    answerBegan(answered);
+                }
+
+                @Override
+                public void failed(IOException failure) {
+                    fail(failure);
+                }
+            });
+            StreamSinkChannel channel = exchange.getRequestChannel();
+            ByteBuffer remaining = ByteBuffer.wrap(body);
+            try {
+                if (write(channel, remaining)) {
+                    return;
+                }
+            } catch (IOException failure) {
+                fail(failure);
+                return;
+            }
+            channel.getWriteSetter().set(writable -> {
+                try {
+                    if (write(channel, remaining)) {
+                        channel.suspendWrites();
+                    }
+                } catch (IOException failure) {
+                    fail(failure);
+                }
+            });
+            channel.resumeWrites();
+        }
+
+        /** @return true when the whole body went out (or is flushing on its own) */
+        private boolean write(StreamSinkChannel channel, ByteBuffer remaining) throws IOException {
+            while (remaining.hasRemaining()) {
+                if (channel.write(remaining) == 0) {
+                    return false;
+                }
+            }
+            channel.shutdownWrites();
+            if (!channel.flush()) {
+                channel.getWriteSetter().set(ChannelListeners.flushingChannelListener(null,
+                        (flushing, failure) -> fail(failure)));
+                channel.resumeWrites();
+            }
+            return true;
+        }
+
+        /** The request could not be sent. */
+        @Override
+        public void failed(IOException failure) {
+            fail(failure);
+        }
+
+        private void answerBegan(ClientExchange exchange) {
+            if (finished) {
+                IoUtils.safeClose(exchange.getConnection());
+                return;
+            }
+            began = true;
+            ClientResponse response = exchange.getResponse();
+            status = response.getResponseCode();
+            retryAfter = Optional.ofNullable(response.getResponseHeaders().getFirst(Headers.RETRY_AFTER));
+            int limit = settings.maxBodyBytes();
+            long declared = parseLength(response.getResponseHeaders().getFirst(Headers.CONTENT_LENGTH));
+            if (declared > limit) {
+                fail(new TooLarge(limit));
+                return;
+            }
+            content = new byte[declared >= 0 ? (int) declared + 1 : 4096];
+            StreamSourceChannel channel = exchange.getResponseChannel();
+            ChannelListener<StreamSourceChannel> reader = this::read;
+            channel.getReadSetter().set(reader);
+            read(channel);
+        }
+
+        private static long parseLength(String value) {
+            if (value == null) {
+                return -1;
+            }
+            try {
+                return Long.parseLong(value.strip());
+            } catch (NumberFormatException notANumber) {
+                return -1;
+            }
+        }
+
+        private void read(StreamSourceChannel channel) {
+            if (finished) {
+                return;
+            }
+            int limit = settings.maxBodyBytes();
+            try {
+                while (true) {
+                    if (length == content.length) {
+                        if (length > limit) {
+                            fail(new TooLarge(limit));
+                            return;
+                        }
+                        content = Arrays.copyOf(content, (int) Math.min((long) limit + 1, content.length * 2L));
+                    }
+                    int read = channel.read(ByteBuffer.wrap(content, length, content.length - length));
+                    if (read == -1) {
+                        answered();
+                        return;
+                    }
+                    if (read == 0) {
+                        channel.resumeReads();
+                        return;
+                    }
+                    length += read;
+                    if (length > limit) {
+                        fail(new TooLarge(limit));
+                        return;
+                    }
+                }
+            } catch (IOException failure) {
+                fail(failure);
+            }
+        }
+
+        private void answered() {
+            finished = true;
+            timer.remove();
+            line.release(pooled);
+            deliver(new Reply(status, retryAfter, content, length, null, true));
+        }
+
+        void timedOut() {
+            fail(new TimeoutException("no answer within the request timeout"));
+        }
+
+        void fail(Throwable failure) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            timer.remove();
+            if (pooled != null) {
+                // Mid-call, the connection's state is unknown: it is not reused.
+                IoUtils.safeClose(pooled.connection);
+            } else {
+                line.waiting.remove(this);
+            }
+            deliver(Reply.failed(failure, began));
+        }
+
+        private void deliver(Reply reply) {
+            try {
+                done.accept(reply);
+            } catch (RuntimeException unexpected) {
+                LOG.error("handling an upstream answer from {} failed", line.endpoint, unexpected);
+            }
+        }
+    }
+}

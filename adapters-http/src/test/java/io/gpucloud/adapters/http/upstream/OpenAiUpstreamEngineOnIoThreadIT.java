@@ -1,0 +1,148 @@
+package io.gpucloud.adapters.http.upstream;
+
+import io.gpucloud.domain.inference.ChatCompletion;
+import io.gpucloud.domain.inference.ChatRequest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.xnio.OptionMap;
+import org.xnio.Options;
+import org.xnio.Xnio;
+import org.xnio.XnioIoThread;
+import org.xnio.XnioWorker;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every test of {@link OpenAiUpstreamEngineIT} again, with each non-streamed call made from an Undertow (XNIO) IO
+ * thread, as the gateway makes it: those calls go out on that thread's own connections ({@link IoThreadCalls}) and
+ * must complete on it. Plus what only that path has: kept connections and the wait for one.
+ */
+class OpenAiUpstreamEngineOnIoThreadIT extends OpenAiUpstreamEngineIT {
+    private static XnioWorker worker;
+
+    @BeforeAll
+    static void startWorker() throws IOException {
+        worker = Xnio.getInstance().createWorker(OptionMap.create(Options.WORKER_IO_THREADS, 2));
+    }
+
+    @AfterAll
+    static void stopWorker() throws InterruptedException {
+        worker.shutdownNow();
+        worker.awaitTermination(10, TimeUnit.SECONDS);
+    }
+
+    @Override
+    CompletionStage<ChatCompletion> call(OpenAiUpstreamEngine engine, ChatRequest request) {
+        XnioIoThread thread = worker.getIoThread();
+        CompletableFuture<ChatCompletion> answer = new CompletableFuture<>();
+        thread.execute(() -> engine.complete(request).whenComplete((completion, failure) -> {
+            try {
+                assertSame(thread, Thread.currentThread(), "the call completes on the IO thread that made it");
+            } catch (AssertionError elsewhere) {
+                answer.completeExceptionally(elsewhere);
+                return;
+            }
+            if (failure != null) {
+                answer.completeExceptionally(failure);
+            } else {
+                answer.complete(completion);
+            }
+        }));
+        return answer;
+    }
+
+    @Test
+    void callsOneAfterAnother_shareOneKeptConnection() {
+        try (UpstreamClient own = UpstreamClient.start(FAST)) {
+            OpenAiUpstreamEngine engine = engine(own, Optional.empty(), List.of(upstream(FakeUpstream.Behaviour.NORMAL).base()));
+            XnioIoThread thread = worker.getIoThread();
+            for (int i = 0; i < 20; i++) {
+                assertEquals(Optional.of(FakeUpstream.TEXT), onThread(thread, engine).choices().getFirst().content());
+            }
+            assertEquals(1, own.ioThreadCalls().orElseThrow().connectionsOpened());
+        }
+    }
+
+    @Test
+    void moreCallsThanConnections_waitForOne_andAllAreAnswered() {
+        UpstreamSettings d = FAST;
+        // Two connections per endpoint across the worker's two IO threads: one per thread.
+        UpstreamSettings two = new UpstreamSettings(d.connectTimeout(), d.readTimeout(), d.requestTimeout(), d.probeTimeout(),
+                d.poolIdleTimeout(), d.maxAttempts(), d.ejectAfterFailures(), d.probeBackoff(), d.maxProbeBackoff(), 2,
+                d.maxQueuedPerEndpoint(), d.maxLineBytes(), d.maxBodyBytes());
+        try (UpstreamClient own = UpstreamClient.start(two)) {
+            FakeUpstream upstream = upstream(FakeUpstream.Behaviour.NORMAL);
+            OpenAiUpstreamEngine engine = engine(own, Optional.empty(), List.of(upstream.base()));
+            XnioIoThread thread = worker.getIoThread();
+            List<CompletableFuture<ChatCompletion>> calls = new ArrayList<>();
+            CompletableFuture<Void> started = new CompletableFuture<>();
+            thread.execute(() -> {
+                for (int i = 0; i < 30; i++) {
+                    calls.add(engine.complete(request("up-model", false)).toCompletableFuture());
+                }
+                started.complete(null);
+            });
+            started.orTimeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).join();
+            for (CompletableFuture<ChatCompletion> call : calls) {
+                assertEquals(Optional.of(FakeUpstream.TEXT),
+                        call.orTimeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).join().choices().getFirst().content());
+            }
+            assertEquals(30, upstream.chatCalls.get());
+            assertEquals(1, own.ioThreadCalls().orElseThrow().connectionsOpened(), "one connection for the thread, reused");
+        }
+    }
+
+    @Test
+    void aConnectionIdleLongerThanThePoolsTimeout_isClosed_andTheNextCallOpensAnother() {
+        UpstreamSettings d = FAST;
+        UpstreamSettings briefIdle = new UpstreamSettings(d.connectTimeout(), d.readTimeout(), d.requestTimeout(),
+                d.probeTimeout(), Duration.ofMillis(100), d.maxAttempts(), d.ejectAfterFailures(), d.probeBackoff(),
+                d.maxProbeBackoff(), d.maxConnectionsPerEndpoint(), d.maxQueuedPerEndpoint(), d.maxLineBytes(),
+                d.maxBodyBytes());
+        try (UpstreamClient own = UpstreamClient.start(briefIdle)) {
+            OpenAiUpstreamEngine engine = engine(own, Optional.empty(), List.of(upstream(FakeUpstream.Behaviour.NORMAL).base()));
+            XnioIoThread thread = worker.getIoThread();
+            onThread(thread, engine);
+            IoThreadCalls calls = own.ioThreadCalls().orElseThrow();
+            until(() -> calls.openConnections() == 0, "the idle connection is closed by the sweep");
+            onThread(thread, engine);
+            assertEquals(2, calls.connectionsOpened());
+        }
+    }
+
+    @Test
+    void withIoThreadCallsOff_theCallGoesThroughJetty() {
+        try (UpstreamClient jettyOnly = UpstreamClient.start(FAST, false)) {
+            OpenAiUpstreamEngine engine = engine(jettyOnly, Optional.empty(), List.of(upstream(FakeUpstream.Behaviour.NORMAL).base()));
+            CompletableFuture<Thread> completedOn = new CompletableFuture<>();
+            worker.getIoThread().execute(() -> engine.complete(request("up-model", false))
+                    .whenComplete((completion, failure) -> completedOn.complete(Thread.currentThread())));
+            Thread thread = completedOn.orTimeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).join();
+            assertTrue(thread.getName().startsWith("upstream"), thread.getName());
+        }
+    }
+
+    private static ChatCompletion onThread(XnioIoThread thread, OpenAiUpstreamEngine engine) {
+        CompletableFuture<ChatCompletion> answer = new CompletableFuture<>();
+        thread.execute(() -> engine.complete(request("up-model", false)).whenComplete((completion, failure) -> {
+            if (failure != null) {
+                answer.completeExceptionally(failure);
+            } else {
+                answer.complete(completion);
+            }
+        }));
+        return answer.orTimeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).join();
+    }
+}
