@@ -12,7 +12,9 @@
 # Options: --redis (quota on the machine's Redis, REDIS_KEY_PREFIX=bench-<random>:), --seconds N,
 # --warmup N, --streams N, --keep (keep the temp dir with logs), --jfr (record a JFR of the simulated and openai
 # gateway's measured run into the temp dir), --simulated-only (bare baseline and the simulated path only:
-# for quick before/after comparisons of a change), --streams-only (the stream points only: direct and relayed).
+# for quick before/after comparisons of a change), --streams-only (the stream points only: direct and relayed),
+# --hop-only (nginx direct, the naive JDK hop and the gateway's openai hop only, the latter with and without
+# UPSTREAM_IO_THREAD_CALLS).
 # Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres: a database
 # bench_<random> is created there and dropped at the end; without psql or a reachable server the
 # gateway's embedded PostgreSQL is used), BENCH_REDIS_URL (default redis://127.0.0.1:6379),
@@ -29,6 +31,7 @@ KEEP=0
 JFR=0
 SIMULATED_ONLY=0
 STREAMS_ONLY=0
+HOP_ONLY=0
 SECONDS_PER_POINT=""
 WARMUP=""
 STREAMS=""
@@ -41,6 +44,7 @@ while [ $# -gt 0 ]; do
     --jfr) JFR=1 ;;
     --simulated-only) SIMULATED_ONLY=1 ;;
     --streams-only) STREAMS_ONLY=1 ;;
+    --hop-only) HOP_ONLY=1 ;;
     --seconds) SECONDS_PER_POINT="$2"; shift ;;
     --warmup) WARMUP="$2"; shift ;;
     --streams) STREAMS="$2"; shift ;;
@@ -312,6 +316,7 @@ if awk -v l="$(load1)" 'BEGIN{exit !(l >= 0.5)}'; then
 fi
 
 if [ "$STREAMS_ONLY" = 0 ]; then
+if [ "$HOP_ONLY" = 0 ]; then
 # ------------------------------------------------------------------ 1. bare Undertow baseline
 baseline bare bare "$COMPLETION"
 
@@ -363,6 +368,7 @@ if [ "$SIMULATED_ONLY" = 1 ]; then
   awk '$1 == "bare-c64" {b=$2} $1 == "simulated-c64" {s=$2} END {if (b > 0) printf "simulated full path at 64 connections: %.2f of bare Undertow\n", s / b}' "$RESULTS"
   exit 0
 fi
+fi # HOP_ONLY
 
 # ------------------------------------------------------------------ 3. nginx (the mock upstream) and the openai hop
 NGX_PORT="$(free_port)"
@@ -442,9 +448,21 @@ wrk_point upstream-c8 "$UP_PID" "$UP_URL" 8 "$SECONDS_PER_POINT" "$KEY"
 record "nginx-cpu-during-upstream-c64 $(( (ngx_after - ngx_before) * 1000000 / CLK_TCK ))"
 curl -s "http://127.0.0.1:$UP_PORT/metrics" > "$T/metrics-openai.txt" || true
 stop_pid "$UP_PID"
+if [ "$MODE" = full ] || [ "$HOP_ONLY" = 1 ]; then
+  # The same hop with every upstream call through Jetty's client (the way before IO-thread calls), for the ratio.
+  start_gateway openai-jetty INFERENCE_ENGINE=openai UPSTREAM_URL="http://127.0.0.1:$NGX_PORT/v1" UPSTREAM_IO_THREAD_CALLS=0
+  KEY="$(new_key "$GW_PORT")"
+  JETTY_URL="http://127.0.0.1:$GW_PORT/v1/chat/completions"
+  check_answer "$JETTY_URL" "$KEY"
+  warm "$GW_PID" "$JETTY_URL" 64 "$WARMUP" "$KEY"
+  wrk_point upstream-jetty-c64 "$GW_PID" "$JETTY_URL" 64 "$SECONDS_PER_POINT" "$KEY"
+  wrk_point upstream-jetty-c8 "$GW_PID" "$JETTY_URL" 8 "$SECONDS_PER_POINT" "$KEY"
+  stop_pid "$GW_PID"
+fi
 stop_pid "$NGX_PID"
 
 fi # STREAMS_ONLY
+if [ "$HOP_ONLY" = 0 ]; then
 
 # ------------------------------------------------------------------ 4. streams: a paced streaming upstream, direct and relayed
 SUP_PORT="$(free_port)"
@@ -538,6 +556,7 @@ else
 fi
 GATEWAY_JAVA_OPTS="$SAVED_OPTS"
 fi # STREAMS_ONLY
+fi # HOP_ONLY
 
 # ------------------------------------------------------------------ report
 get() { awk -v n="$1" -v f="$2" '$1 == n {print $f}' "$RESULTS"; }
@@ -559,12 +578,15 @@ done < "$RESULTS"
 echo
 SIM_RATIO="$(ratio "$(get simulated-c64 2)" "$(get bare-c64 2)")"
 UP_ADDED_P50="$(awk -v a="$(get upstream-c8 3)" -v b="$(get nginx-c8 3)" 'BEGIN{printf "%.2f", (a - b) / 1000}')"
-echo "simulated full path at 64 connections: $SIM_RATIO of bare Undertow's req/s (goal >= 0.40; CI fails below $FAIL_RATIO), p99 $(ms "$(get simulated-c64 5)") ms (goal < 5; bare Undertow's own $(ms "$(get bare-c64 5)") ms); inside the gateway p99 <= $(get simulated-c64 12) ms; the machine $(get simulated-c64 13) of $(nproc) cores busy, PostgreSQL $(get simulated-c64 14) of them"
+[ -n "$(get simulated-c64 2)" ] && echo "simulated full path at 64 connections: $SIM_RATIO of bare Undertow's req/s (goal >= 0.40; CI fails below $FAIL_RATIO), p99 $(ms "$(get simulated-c64 5)") ms (goal < 5; bare Undertow's own $(ms "$(get bare-c64 5)") ms); inside the gateway p99 <= $(get simulated-c64 12) ms; the machine $(get simulated-c64 13) of $(nproc) cores busy, PostgreSQL $(get simulated-c64 14) of them"
 echo "openai hop to nginx: $(get upstream-c64 2) req/s at 64 connections ($(ratio "$(get upstream-c64 2)" "$(get nginx-c64 2)") of nginx direct, $(ratio "$(get upstream-c64 2)" "$(get jdkhop-c64 2)")x the naive JDK HttpClient hop: goal >= 1.5), added p50 at 8 connections $UP_ADDED_P50 ms (goal <= 0.3), gateway CPU $(get upstream-c64 6) µs per proxied request (goal <= 80)"
+if [ -n "$(get upstream-jetty-c64 2)" ]; then
+  echo "the same hop through Jetty's client (UPSTREAM_IO_THREAD_CALLS=0): $(get upstream-jetty-c64 2) req/s at 64 connections (IO-thread calls $(ratio "$(get upstream-c64 2)" "$(get upstream-jetty-c64 2)")x that), added p50 at 8 connections $(awk -v a="$(get upstream-jetty-c8 3)" -v b="$(get nginx-c8 3)" 'BEGIN{printf "%.2f", (a - b) / 1000}') ms, $(get upstream-jetty-c64 6) µs of CPU per request"
+fi
 if [ -n "$(get portkey-c64 2)" ]; then
   echo "against Portkey's gateway in front of the same nginx: $(ratio "$(get upstream-c64 2)" "$(get portkey-c64 2)")x its req/s at 64 connections (goal >= 10), added p50 at 8 connections $(awk -v a="$(get portkey-c8 3)" -v b="$(get nginx-c8 3)" 'BEGIN{printf "%.2f", (a - b) / 1000}') ms there, $(get portkey-c64 6) µs of CPU per request"
 fi
-echo "start-up, launch to /health 200: $(get startup-simulated 2) ms first start (fresh database, migrations), $(get startup-openai 2) ms restart, $(get startup-aot 2) ms restart with an AOT cache (goal <= 1500)"
+[ -n "$(get startup-simulated 2)" ] && echo "start-up, launch to /health 200: $(get startup-simulated 2) ms first start (fresh database, migrations), $(get startup-openai 2) ms restart, $(get startup-aot 2) ms restart with an AOT cache (goal <= 1500)"
 echo
 fi
 printf '%-18s %8s %7s %9s %11s %11s %11s %13s %11s %11s %8s %9s\n' streams finished failed chunks 'p50 delay' 'p99 delay' 'max delay' 'in-gw p50/p99' 'CPU cores' 'ms CPU/str' 'RSS MB' 'machine'
@@ -578,7 +600,7 @@ fi
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 [ "$KEEP" = 1 ] && cp "$RESULTS" "$T/results-final.tsv"
 
-if [ "$MODE" = short ] && [ "$STREAMS_ONLY" = 0 ]; then
+if [ "$MODE" = short ] && [ "$STREAMS_ONLY" = 0 ] && [ "$HOP_ONLY" = 0 ]; then
   if awk -v r="$SIM_RATIO" -v f="$FAIL_RATIO" 'BEGIN{exit !(r == "-" || r < f)}'; then
     echo "bench: FAIL: the simulated full path is at $SIM_RATIO of the bare-Undertow baseline (minimum $FAIL_RATIO)" >&2
     exit 1
