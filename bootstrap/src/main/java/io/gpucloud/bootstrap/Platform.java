@@ -65,7 +65,6 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Platform implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Platform.class);
-    private static final int USAGE_BATCH_SIZE = 1_000;
     private static final int KEY_CACHE_SIZE = 100_000;
 
     private final Config config;
@@ -177,7 +176,7 @@ public final class Platform implements AutoCloseable {
         } else {
             quota = new InProcessQuotaGate(budgets, clock);
         }
-        usage = new BatchingUsageRecorder(ledger.proxy(), config.usageBufferCapacity(), USAGE_BATCH_SIZE,
+        usage = new BatchingUsageRecorder(ledger.proxy(), config.usageBufferCapacity(), config.usageBatchSize(),
                 config.usageFlushInterval()).start();
         List<HealthProbe> probes = List.of(database, redis.<HealthProbe>map(r -> r).orElse(disabled("redis")));
         Runnable deploymentsChanged = engines::deploymentsChanged;

@@ -36,4 +36,11 @@ class ConfigTest {
         assertEquals(false, Config.from(Map.of("UPSTREAM_IO_THREAD_CALLS", "0")).upstreamIoThreadCalls());
         assertThrows(ConfigException.class, () -> Config.from(Map.of("UPSTREAM_IO_THREAD_CALLS", "maybe")));
     }
+
+    @Test
+    void usageBatchSize_defaultsToTenThousand_andIsReadFromTheEnvironment() {
+        assertEquals(10_000, Config.from(Map.of()).usageBatchSize());
+        assertEquals(2_000, Config.from(Map.of("USAGE_BATCH_SIZE", "2000")).usageBatchSize());
+        assertThrows(ConfigException.class, () -> Config.from(Map.of("USAGE_BATCH_SIZE", "0")));
+    }
 }
