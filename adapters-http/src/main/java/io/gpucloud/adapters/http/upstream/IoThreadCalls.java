@@ -25,7 +25,10 @@ import org.xnio.channels.StreamSourceChannel;
 
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.Arrays;
@@ -51,11 +54,14 @@ import java.util.function.Consumer;
  * calls from other threads (a large body decoded on a virtual thread, a quota answer from Redis) go through Jetty.
  * Per thread and endpoint at most {@code maxConnectionsPerEndpoint / IO threads} connections are open and
  * {@code maxQueuedPerEndpoint / IO threads} calls wait for one; idle connections are closed after
- * {@code poolIdleTimeout}. A host name is resolved when a connection opens (on the IO thread: the JVM caches
- * lookups for 30 s, and connections are kept, so it is rare).
+ * {@code poolIdleTimeout}. A host name is looked up on a virtual thread when a connection opens and its address
+ * kept for 30 s.
  */
 final class IoThreadCalls implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IoThreadCalls.class);
+    private static final String USER_AGENT = "gpucloud";
+    /** How long a host name's address is used before it is looked up again (the JVM's own default cache time). */
+    private static final long RESOLVED_FOR_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     /** What one attempt got: a whole answer ({@code failure} null), or a failure; {@code began}: its status line had arrived. */
     record Reply(int status, Optional<String> retryAfter, byte[] body, int length, Throwable failure, boolean began) {
@@ -75,7 +81,6 @@ final class IoThreadCalls implements AutoCloseable {
     private final ByteBufferPool buffers = new DefaultByteBufferPool(true, 16 * 1024, -1, 4);
     private final OptionMap options = OptionMap.builder().set(Options.TCP_NODELAY, true).set(Options.KEEP_ALIVE, true).getMap();
     private final Map<Thread, Map<Endpoint, Line>> linesByThread = new ConcurrentHashMap<>();
-    private final String userAgent = "gpucloud";
     private final LongAdder connectionsOpened = new LongAdder();
     private final AtomicInteger connectionsOpen = new AtomicInteger();
 
@@ -129,6 +134,7 @@ final class IoThreadCalls implements AutoCloseable {
             lines.values().forEach(Line::close);
             lines.clear();
         }));
+        linesByThread.clear();
         // The buffer pool stays open: connections still closing on their threads read into it; the GC reclaims it.
     }
 
@@ -154,7 +160,9 @@ final class IoThreadCalls implements AutoCloseable {
     private final class Line {
         private final Endpoint endpoint;
         private final XnioIoThread thread;
-        private final URI uri;
+        private final String hostName;
+        private final int port;
+        private final boolean literal;
         private final String host;
         private final String path;
         private final int maxOpen;
@@ -164,17 +172,32 @@ final class IoThreadCalls implements AutoCloseable {
         private int open;
         private boolean sweeping;
         private boolean closed;
+        private InetAddress address;
+        private long resolvedAt;
 
         Line(Endpoint endpoint, XnioIoThread thread) {
             this.endpoint = endpoint;
             this.thread = thread;
             URI target = endpoint.chatCompletions();
-            this.uri = URI.create("http://" + target.getRawAuthority());
             this.host = target.getRawAuthority();
+            String name = target.getHost();
+            this.hostName = name.startsWith("[") ? name.substring(1, name.length() - 1) : name;
+            this.port = target.getPort() == -1 ? 80 : target.getPort();
+            InetAddress ip = literal(hostName);
+            this.literal = ip != null;
+            this.address = ip;
             this.path = target.getRawPath() + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery());
             int threads = Math.max(1, thread.getWorker().getIoThreadCount());
             this.maxOpen = Math.max(1, settings.maxConnectionsPerEndpoint() / threads);
             this.maxWaiting = Math.max(1, settings.maxQueuedPerEndpoint() / threads);
+        }
+
+        private static InetAddress literal(String name) {
+            try {
+                return InetAddress.ofLiteral(name);
+            } catch (IllegalArgumentException notAnAddress) {
+                return null;
+            }
         }
 
         void dispatch(Attempt attempt) {
@@ -205,28 +228,53 @@ final class IoThreadCalls implements AutoCloseable {
             open++;
             connectionsOpen.incrementAndGet();
             connectionsOpened.increment();
-            IoFuture<ClientConnection> connecting = UndertowClient.getInstance().connect(uri, thread, buffers, options);
+            long now = System.nanoTime();
+            if (address != null && (literal || now - resolvedAt < RESOLVED_FOR_NANOS)) {
+                connect(attempt, address);
+                return;
+            }
+            // A lookup can block for seconds when DNS is slow: never on the IO thread, which serves other clients.
+            Thread.ofVirtual().name("upstream-resolve").start(() -> {
+                try {
+                    InetAddress found = InetAddress.getByName(hostName);
+                    onThread(thread, () -> {
+                        address = found;
+                        resolvedAt = System.nanoTime();
+                        connect(attempt, found);
+                    });
+                } catch (UnknownHostException | RuntimeException unknown) {
+                    onThread(thread, () -> notConnected(attempt, unknown));
+                }
+            });
+        }
+
+        private void connect(Attempt attempt, InetAddress to) {
+            IoFuture<ClientConnection> connecting;
+            try {
+                URI target = new URI("http", null, to.getHostAddress(), port, null, null, null);
+                connecting = UndertowClient.getInstance().connect(target, thread, buffers, options);
+            } catch (URISyntaxException | RuntimeException refused) {
+                notConnected(attempt, refused);
+                return;
+            }
             XnioExecutor.Key timer = thread.executeAfter(connecting::cancel, settings.connectTimeout().toMillis(),
                     TimeUnit.MILLISECONDS);
             connecting.addNotifier((future, unused) -> {
                 timer.remove();
                 switch (future.getStatus()) {
                     case DONE -> connected(attempt, result(future));
-                    case FAILED -> {
-                        open--;
-                        connectionsOpen.decrementAndGet();
-                        attempt.fail(future.getException());
-                        pump();
-                    }
-                    default -> {
-                        open--;
-                        connectionsOpen.decrementAndGet();
-                        attempt.fail(new ConnectException("no connection to " + endpoint + " within "
-                                + settings.connectTimeout().toMillis() + " ms"));
-                        pump();
-                    }
+                    case FAILED -> notConnected(attempt, future.getException());
+                    default -> notConnected(attempt, new ConnectException("no connection to " + endpoint + " within "
+                            + settings.connectTimeout().toMillis() + " ms"));
                 }
             }, null);
+        }
+
+        private void notConnected(Attempt attempt, Throwable why) {
+            open--;
+            connectionsOpen.decrementAndGet();
+            attempt.fail(why);
+            pump();
         }
 
         private static ClientConnection result(IoFuture<? extends ClientConnection> done) {
@@ -341,7 +389,7 @@ final class IoThreadCalls implements AutoCloseable {
                     .put(Headers.CONTENT_TYPE, "application/json")
                     .put(Headers.CONTENT_LENGTH, body.length)
                     .put(Headers.ACCEPT, "application/json")
-                    .put(Headers.USER_AGENT, userAgent);
+                    .put(Headers.USER_AGENT, USER_AGENT);
             authorization.ifPresent(value -> request.getRequestHeaders().put(Headers.AUTHORIZATION, value));
             connection.connection.sendRequest(request, this);
         }

@@ -325,6 +325,16 @@ class OpenAiUpstreamEngineIT {
     }
 
     @Test
+    void unknownHost_isRetriedOnAnotherEndpoint() {
+        FakeUpstream healthy = upstream(FakeUpstream.Behaviour.NORMAL);
+        OpenAiUpstreamEngine engine = engine(Optional.empty(),
+                List.of(URI.create("http://gpucloud-no-such-host.invalid:8000/v1"), healthy.base()));
+
+        assertEquals(Optional.of(FakeUpstream.TEXT), complete(engine).choices().getFirst().content());
+        assertEquals(1, healthy.chatCalls.get());
+    }
+
+    @Test
     void everyEndpointFailing_isUnavailable_withTheUpstreamsRetryAfter() {
         FakeUpstream failing = upstream(FakeUpstream.Behaviour.STATUS);
 

@@ -12,6 +12,7 @@ import org.xnio.XnioIoThread;
 import org.xnio.XnioWorker;
 
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -119,6 +120,20 @@ class OpenAiUpstreamEngineOnIoThreadIT extends OpenAiUpstreamEngineIT {
             until(() -> calls.openConnections() == 0, "the idle connection is closed by the sweep");
             onThread(thread, engine);
             assertEquals(2, calls.connectionsOpened());
+        }
+    }
+
+    @Test
+    void anEndpointNamedByHost_isLookedUp_andItsConnectionKept() {
+        try (UpstreamClient own = UpstreamClient.start(FAST)) {
+            FakeUpstream upstream = upstream(FakeUpstream.Behaviour.NORMAL);
+            OpenAiUpstreamEngine engine = engine(own, Optional.empty(),
+                    List.of(URI.create("http://localhost:" + upstream.base().getPort() + "/v1")));
+            XnioIoThread thread = worker.getIoThread();
+            for (int i = 0; i < 3; i++) {
+                assertEquals(Optional.of(FakeUpstream.TEXT), onThread(thread, engine).choices().getFirst().content());
+            }
+            assertEquals(1, own.ioThreadCalls().orElseThrow().connectionsOpened());
         }
     }
 
