@@ -13,6 +13,9 @@ import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
 
 public final class CompleteChatService implements CompleteChatUseCase {
     private final ChatAdmission admission;
@@ -25,9 +28,21 @@ public final class CompleteChatService implements CompleteChatUseCase {
 
     @Override
     public CompletionStage<Outcome> complete(Command command) {
-        return admission.decide(command).thenCompose(decision -> switch (decision) {
+        CompletableFuture<ChatAdmission.Decision> decided = admission.decide(command).toCompletableFuture();
+        Function<ChatAdmission.Decision, CompletionStage<Outcome>> next = decision -> switch (decision) {
             case ChatAdmission.Stop stop -> CompletableFuture.completedFuture(new Rejected(stop.rejection(), stop.snapshot()));
             case ChatAdmission.Pass pass -> run(command, pass);
+        };
+        if (decided.isDone()) {
+            return decided.thenCompose(next);
+        }
+        Executor engineCaller = command.engineCaller();
+        return decided.thenComposeAsync(next, task -> {
+            try {
+                engineCaller.execute(task);
+            } catch (RejectedExecutionException gone) {
+                task.run();
+            }
         });
     }
 

@@ -3,6 +3,7 @@ package io.gpucloud.adapters.http.inference;
 import io.gpucloud.adapters.http.auth.Caller;
 import io.gpucloud.adapters.http.observability.Metrics;
 import io.gpucloud.adapters.http.wire.Flow;
+import io.gpucloud.adapters.http.wire.IoThreadMailbox;
 import io.gpucloud.adapters.http.wire.RequestBody;
 import io.gpucloud.adapters.http.wire.RequestContext;
 import io.gpucloud.application.inference.CompleteChatUseCase;
@@ -52,8 +53,10 @@ public final class ChatCompletionsHandler implements HttpHandler {
         ChatRequest request = ChatRequestDecoder.decode(body);
         RequestContext context = RequestContext.of(exchange);
         context.model(request.model());
+        // An engine called after a quota answer from Redis is called on this request's IO thread again: the openai
+        // engine's calls from an IO thread go out on that thread's own connections instead of through Jetty.
         CompleteChatUseCase.Command command = new CompleteChatUseCase.Command(caller, request, context.meteringId(),
-                context.startedNanos());
+                context.startedNanos(), IoThreadMailbox.of(exchange.getIoThread()));
         if (request.stream()) {
             Flow.detach(exchange, detached -> streams.respond(detached, command));
         } else {

@@ -36,6 +36,10 @@ import io.gpucloud.domain.apikey.Limits;
 import io.gpucloud.domain.deployment.EngineKind;
 import io.gpucloud.domain.inference.ModelCatalog;
 import io.gpucloud.domain.inference.Tokenizer;
+import io.gpucloud.domain.quota.Admission;
+import io.gpucloud.domain.quota.QuotaGate;
+import io.gpucloud.domain.quota.QuotaRequest;
+import io.gpucloud.domain.quota.Reservation;
 import io.gpucloud.domain.usage.UsageRecord;
 
 import java.net.URI;
@@ -43,7 +47,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The real HTTP API in front of real {@code openai} engines, wired as bootstrap wires it: deployments
@@ -65,6 +74,10 @@ final class Gateway implements AutoCloseable {
     final HttpApi api;
     private final SimulatedEngine simulated = new SimulatedEngine(TOKENIZER, Duration.ZERO, 0, Clock.systemUTC());
     private final IssueKeyService issueKey;
+    private final ExecutorService quotaThread =
+            Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon(true).name("quota").factory());
+    /** When set, the quota answers from a thread of its own, as a quota on Redis does. */
+    volatile boolean quotaFromAnotherThread;
 
     Gateway(UpstreamSettings settings, Duration failAfter) {
         this(settings, failAfter, null);
@@ -87,7 +100,23 @@ final class Gateway implements AutoCloseable {
         ModelCatalog served = catalogOverride == null ? catalog : catalogOverride;
         LocalKeyChangeBroadcast broadcast = new LocalKeyChangeBroadcast();
         InMemoryUsageLedger ledger = new InMemoryUsageLedger(keys);
-        InProcessQuotaGate quota = new InProcessQuotaGate(BudgetSource.none(), clock);
+        InProcessQuotaGate inProcess = new InProcessQuotaGate(BudgetSource.none(), clock);
+        QuotaGate quota = new QuotaGate() {
+            @Override
+            public CompletionStage<Admission> admit(QuotaRequest request) {
+                CompletionStage<Admission> decided = inProcess.admit(request);
+                // Later than the call to admit returns, as a round trip to Redis would be.
+                return quotaFromAnotherThread
+                        ? decided.thenApplyAsync(admission -> admission,
+                                CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS, quotaThread))
+                        : decided;
+            }
+
+            @Override
+            public CompletionStage<Void> settle(Reservation reservation, long actualTokens) {
+                return inProcess.settle(reservation, actualTokens);
+            }
+        };
         issueKey = new IssueKeyService(keys, broadcast, IssueKeyService.DefaultLimits.none(), clock);
         UseCases useCases = new UseCases(
                 new CheckHealthService(List.of(), () -> true),
@@ -133,5 +162,6 @@ final class Gateway implements AutoCloseable {
         catalog.close();
         client.close();
         simulated.shutdown();
+        quotaThread.shutdownNow();
     }
 }

@@ -135,6 +135,25 @@ class UpstreamGatewayIT {
     }
 
     @Test
+    void completion_afterAQuotaAnswerFromAnotherThread_goesUpstreamFromTheRequestsIoThread() throws Exception {
+        int calls = normal.chatCalls.get();
+        try (Gateway redisLike = new Gateway(OpenAiUpstreamEngineIT.FAST, Duration.ofSeconds(10))) {
+            redisLike.quotaFromAnotherThread = true;
+            redisLike.deploy("normal", "llama-3-8b", Optional.empty(), normal.base());
+            String apiKey = redisLike.newKey();
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> response = http.send(post(redisLike, apiKey,
+                        "{\"model\":\"llama-3-8b\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}").build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, response.statusCode(), response.body());
+            }
+            assertEquals(calls + 3, normal.chatCalls.get());
+            assertEquals(1, redisLike.client.ioThreadCalls().orElseThrow().connectionsOpened(),
+                    "the three calls went out on an IO thread's kept connection, not through Jetty");
+        }
+    }
+
+    @Test
     void fieldsTheGatewayDoesNotKnow_reachTheUpstreamUntouched_withTheModelMapped() throws Exception {
         String request = """
                 {"model":"echo-model","messages":[{"role":"user","content":"What is the weather?","name":"ada"}],
