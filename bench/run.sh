@@ -568,10 +568,10 @@ echo "GPU Cloud API benchmark ($MODE): $(nproc) cores, $(awk -F': ' '/model name
 echo "wrk -t1, ${SECONDS_PER_POINT}s per point after a ${WARMUP}s warm-up; 213-byte chat request; gateway: java $GATEWAY_JAVA_OPTS -jar cli/target/gpucloud.jar serve, $DB_DESCRIPTION, quota $( [ "$USE_REDIS" = 1 ] && echo "on Redis" || echo "in-process")"
 echo
 if [ "$STREAMS_ONLY" = 0 ]; then
-printf '%-16s %9s %8s %8s %8s %9s %7s %9s %6s %13s %8s %5s\n' point 'req/s' 'p50 ms' 'p90 ms' 'p99 ms' 'CPU µs/r' 'RSS MB' 'vs bare' 'load' 'in-gw p50/p99' machine pg
+printf '%-18s %9s %8s %8s %8s %9s %7s %9s %6s %13s %8s %5s\n' point 'req/s' 'p50 ms' 'p90 ms' 'p99 ms' 'CPU µs/r' 'RSS MB' 'vs bare' 'load' 'in-gw p50/p99' machine pg
 while read -r name rps p50 p90 p99 cpu rss non2xx sockerr load ingw50 ingw99 machine pg; do
   case "$name" in startup-*|nginx-cpu-*|stream-*|scale-streams-*) continue ;; esac
-  printf '%-16s %9s %8s %8s %8s %9s %7s %9s %6s %13s %8s %5s%s\n' "$name" "$rps" "$(ms "$p50")" "$(ms "$p90")" "$(ms "$p99")" "$cpu" "$rss" \
+  printf '%-18s %9s %8s %8s %8s %9s %7s %9s %6s %13s %8s %5s%s\n' "$name" "$rps" "$(ms "$p50")" "$(ms "$p90")" "$(ms "$p99")" "$cpu" "$rss" \
     "$(ratio "$rps" "$(get bare-c64 2)")" "$load" "$( [ "${ingw50:--}" = - ] && echo - || echo "<=$ingw50/$ingw99")" "${machine:--}/$(nproc)" "${pg:--}" \
     "$( [ "${non2xx:-0}${sockerr:-0}" != 00 ] && echo "  (non-2xx $non2xx, socket errors $sockerr)")"
 done < "$RESULTS"
