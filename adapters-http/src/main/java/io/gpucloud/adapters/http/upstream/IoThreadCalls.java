@@ -301,18 +301,18 @@ final class IoThreadCalls implements AutoCloseable {
             }
         }
 
-        /** A connection whose call is over: to the next waiting call, else idle. */
+        /** A connection whose call is over: to the next waiting call, else idle (closed, once the line is). */
         void release(Pooled pooled) {
             if (!pooled.connection.isOpen()) {
-                return;
-            }
-            if (closed) {
-                IoUtils.safeClose(pooled.connection);
                 return;
             }
             Attempt next = waiting.poll();
             if (next != null) {
                 next.start(pooled);
+                return;
+            }
+            if (closed) {
+                IoUtils.safeClose(pooled.connection);
                 return;
             }
             pooled.idleSince = System.nanoTime();
@@ -323,9 +323,9 @@ final class IoThreadCalls implements AutoCloseable {
             }
         }
 
-        /** After a connection closed: a waiting call may open another. */
+        /** After a connection closed: a waiting call may open another (also once the line is closed: calls made finish). */
         private void pump() {
-            if (!closed && !waiting.isEmpty() && open < maxOpen) {
+            if (!waiting.isEmpty() && open < maxOpen) {
                 connect(waiting.poll());
             }
         }

@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -66,10 +67,15 @@ class OpenAiUpstreamEngineOnIoThreadIT extends OpenAiUpstreamEngineIT {
 
     @Test
     void callsOneAfterAnother_shareOneKeptConnection() {
+        assertCallsInTurnKeepOneConnection(FakeUpstream::base, 20);
+    }
+
+    /** {@code calls} calls in turn from one IO thread to the endpoint {@code base} gives for a fresh upstream. */
+    private void assertCallsInTurnKeepOneConnection(Function<FakeUpstream, URI> base, int calls) {
         try (UpstreamClient own = UpstreamClient.start(FAST)) {
-            OpenAiUpstreamEngine engine = engine(own, Optional.empty(), List.of(upstream(FakeUpstream.Behaviour.NORMAL).base()));
+            OpenAiUpstreamEngine engine = engine(own, Optional.empty(), List.of(base.apply(upstream(FakeUpstream.Behaviour.NORMAL))));
             XnioIoThread thread = worker.getIoThread();
-            for (int i = 0; i < 20; i++) {
+            for (int i = 0; i < calls; i++) {
                 assertEquals(Optional.of(FakeUpstream.TEXT), onThread(thread, engine).choices().getFirst().content());
             }
             assertEquals(1, own.ioThreadCalls().orElseThrow().connectionsOpened());
@@ -106,6 +112,34 @@ class OpenAiUpstreamEngineOnIoThreadIT extends OpenAiUpstreamEngineIT {
     }
 
     @Test
+    void callsWaitingForAConnection_whenTheirDeploymentIsRemoved_stillFinish_andItsConnectionsClose() {
+        UpstreamSettings d = FAST;
+        UpstreamSettings two = new UpstreamSettings(d.connectTimeout(), d.readTimeout(), d.requestTimeout(), d.probeTimeout(),
+                d.poolIdleTimeout(), d.maxAttempts(), d.ejectAfterFailures(), d.probeBackoff(), d.maxProbeBackoff(), 2,
+                d.maxQueuedPerEndpoint(), d.maxLineBytes(), d.maxBodyBytes());
+        try (UpstreamClient own = UpstreamClient.start(two)) {
+            OpenAiUpstreamEngine engine = engine(own, Optional.empty(), List.of(upstream(FakeUpstream.Behaviour.NORMAL).base()));
+            List<CompletableFuture<ChatCompletion>> calls = new ArrayList<>();
+            CompletableFuture<Void> started = new CompletableFuture<>();
+            worker.getIoThread().execute(() -> {
+                for (int i = 0; i < 10; i++) {
+                    calls.add(engine.complete(request("up-model", false)).toCompletableFuture());
+                }
+                engine.close();
+                started.complete(null);
+            });
+            started.orTimeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).join();
+            for (CompletableFuture<ChatCompletion> call : calls) {
+                // Well within the 5 s request timeout that a forgotten waiting call would end with.
+                assertEquals(Optional.of(FakeUpstream.TEXT),
+                        call.orTimeout(2, TimeUnit.SECONDS).join().choices().getFirst().content());
+            }
+            IoThreadCalls ioThreadCalls = own.ioThreadCalls().orElseThrow();
+            until(() -> ioThreadCalls.openConnections() == 0, "the removed deployment's connection is closed");
+        }
+    }
+
+    @Test
     void aConnectionIdleLongerThanThePoolsTimeout_isClosed_andTheNextCallOpensAnother() {
         UpstreamSettings d = FAST;
         UpstreamSettings briefIdle = new UpstreamSettings(d.connectTimeout(), d.readTimeout(), d.requestTimeout(),
@@ -125,16 +159,7 @@ class OpenAiUpstreamEngineOnIoThreadIT extends OpenAiUpstreamEngineIT {
 
     @Test
     void anEndpointNamedByHost_isLookedUp_andItsConnectionKept() {
-        try (UpstreamClient own = UpstreamClient.start(FAST)) {
-            FakeUpstream upstream = upstream(FakeUpstream.Behaviour.NORMAL);
-            OpenAiUpstreamEngine engine = engine(own, Optional.empty(),
-                    List.of(URI.create("http://localhost:" + upstream.base().getPort() + "/v1")));
-            XnioIoThread thread = worker.getIoThread();
-            for (int i = 0; i < 3; i++) {
-                assertEquals(Optional.of(FakeUpstream.TEXT), onThread(thread, engine).choices().getFirst().content());
-            }
-            assertEquals(1, own.ioThreadCalls().orElseThrow().connectionsOpened());
-        }
+        assertCallsInTurnKeepOneConnection(upstream -> URI.create("http://localhost:" + upstream.base().getPort() + "/v1"), 3);
     }
 
     @Test
