@@ -22,10 +22,11 @@ public final class Metrics {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
     private static final Pattern LABEL = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
     /**
-     * Down to half a millisecond: the gateway's own time for a chat call is well under 5 ms at load, and with
-     * Prometheus's default first bucket of 5 ms every quantile of it would read "at most 5 ms".
+     * Down to a tenth of a millisecond: the gateway's own time for a chat call is well under 5 ms at load, and with
+     * Prometheus's default first bucket of 5 ms every quantile of it would read "at most 5 ms"; a proxied call's
+     * added latency is judged against 0.3 ms.
      */
-    static final double[] LATENCY_BUCKETS = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
+    static final double[] LATENCY_BUCKETS = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
     static final double[] RELAY_BUCKETS = {0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
 
     private record RequestKey(String route, String method, int status, String model) {

@@ -20,6 +20,7 @@ class MetricsTest {
         String text = metrics.scrape();
         assertTrue(text.contains("model=\"we\\\"ird\\\\model\\n\"} 3"), text);
         // Sub-millisecond buckets: a gateway's own latency is measured in them.
+        assertTrue(text.contains("gpucloud_http_request_duration_seconds_bucket{route=\"/v1/chat/completions\",le=\"0.00025\"} 0"), text);
         assertTrue(text.contains("gpucloud_http_request_duration_seconds_bucket{route=\"/v1/chat/completions\",le=\"0.0005\"} 1"), text);
         assertTrue(text.contains("gpucloud_http_request_duration_seconds_bucket{route=\"/v1/chat/completions\",le=\"0.0025\"} 1"), text);
         assertTrue(text.contains("gpucloud_http_request_duration_seconds_bucket{route=\"/v1/chat/completions\",le=\"0.005\"} 2"), text);
