@@ -163,6 +163,27 @@ class OpenAiUpstreamEngineOnIoThreadIT extends OpenAiUpstreamEngineIT {
     }
 
     @Test
+    void aKeptConnectionTheUpstreamClosed_isDropped_andTheNextCallOpensAnother() {
+        try (UpstreamClient own = UpstreamClient.start(FAST)) {
+            FakeUpstream first = FakeUpstream.start();
+            int port = first.port();
+            OpenAiUpstreamEngine engine = engine(own, Optional.empty(), List.of(first.base()));
+            XnioIoThread thread = worker.getIoThread();
+            onThread(thread, engine);
+            IoThreadCalls calls = own.ioThreadCalls().orElseThrow();
+            assertEquals(1, calls.openConnections());
+
+            first.close();
+            until(() -> calls.openConnections() == 0, "the connection the upstream closed is dropped");
+            try (FakeUpstream back = FakeUpstream.start(port)) {
+                assertEquals(Optional.of(FakeUpstream.TEXT), onThread(thread, engine).choices().getFirst().content());
+                assertEquals(1, back.chatCalls.get());
+            }
+            assertEquals(2, calls.connectionsOpened());
+        }
+    }
+
+    @Test
     void withIoThreadCallsOff_theCallGoesThroughJetty() {
         try (UpstreamClient jettyOnly = UpstreamClient.start(FAST, false)) {
             OpenAiUpstreamEngine engine = engine(jettyOnly, Optional.empty(), List.of(upstream(FakeUpstream.Behaviour.NORMAL).base()));
