@@ -63,20 +63,6 @@ final class IoThreadCalls implements AutoCloseable {
     /** How long a host name's address is used before it is looked up again (the JVM's own default cache time). */
     private static final long RESOLVED_FOR_NANOS = TimeUnit.SECONDS.toNanos(30);
 
-    /** What one attempt got: a whole answer ({@code failure} null), or a failure; {@code began}: its status line had arrived. */
-    record Reply(int status, Optional<String> retryAfter, byte[] body, int length, Throwable failure, boolean began) {
-        static Reply failed(Throwable failure, boolean began) {
-            return new Reply(0, Optional.empty(), new byte[0], 0, failure, began);
-        }
-    }
-
-    /** Thrown into a reply when an answer's body is larger than allowed. */
-    static final class TooLarge extends IOException {
-        TooLarge(int limit) {
-            super("the body exceeds " + limit + " bytes", null);
-        }
-    }
-
     private final UpstreamSettings settings;
     private final ByteBufferPool buffers = new DefaultByteBufferPool(true, 16 * 1024, -1, 4);
     private final OptionMap options = OptionMap.builder().set(Options.TCP_NODELAY, true).set(Options.KEEP_ALIVE, true).getMap();
@@ -97,7 +83,7 @@ final class IoThreadCalls implements AutoCloseable {
      * {@code POST {base}/chat/completions}, from the current IO thread ({@link #serves} must be true); {@code done} is
      * called once, on this thread, with the answer or the failure ({@link TimeoutException} after {@code timeoutMillis}).
      */
-    void post(Endpoint endpoint, byte[] body, Optional<String> authorization, long timeoutMillis, Consumer<Reply> done) {
+    void post(Endpoint endpoint, byte[] body, Optional<String> authorization, long timeoutMillis, Consumer<AttemptReply> done) {
         XnioIoThread thread = (XnioIoThread) Thread.currentThread();
         Line line = linesByThread.computeIfAbsent(thread, any -> new HashMap<>())
                 .computeIfAbsent(endpoint, any -> new Line(endpoint, thread));
@@ -360,7 +346,7 @@ final class IoThreadCalls implements AutoCloseable {
         private final Line line;
         private final byte[] body;
         private final Optional<String> authorization;
-        private final Consumer<Reply> done;
+        private final Consumer<AttemptReply> done;
         private XnioExecutor.Key timer;
         private Pooled pooled;
         private boolean finished;
@@ -370,7 +356,7 @@ final class IoThreadCalls implements AutoCloseable {
         private byte[] content;
         private int length;
 
-        Attempt(Line line, byte[] body, Optional<String> authorization, Consumer<Reply> done) {
+        Attempt(Line line, byte[] body, Optional<String> authorization, Consumer<AttemptReply> done) {
             this.line = line;
             this.body = body;
             this.authorization = authorization;
@@ -468,7 +454,7 @@ final class IoThreadCalls implements AutoCloseable {
             int limit = settings.maxBodyBytes();
             long declared = parseLength(response.getResponseHeaders().getFirst(Headers.CONTENT_LENGTH));
             if (declared > limit) {
-                fail(new TooLarge(limit));
+                fail(new AttemptReply.TooLarge(limit));
                 return;
             }
             content = new byte[declared >= 0 ? (int) declared + 1 : 4096];
@@ -497,10 +483,7 @@ final class IoThreadCalls implements AutoCloseable {
             try {
                 while (true) {
                     if (length == content.length) {
-                        if (length > limit) {
-                            fail(new TooLarge(limit));
-                            return;
-                        }
+                        // Never past limit + 1 bytes: a body that reaches it failed below.
                         content = Arrays.copyOf(content, (int) Math.min((long) limit + 1, content.length * 2L));
                     }
                     int read = channel.read(ByteBuffer.wrap(content, length, content.length - length));
@@ -514,7 +497,7 @@ final class IoThreadCalls implements AutoCloseable {
                     }
                     length += read;
                     if (length > limit) {
-                        fail(new TooLarge(limit));
+                        fail(new AttemptReply.TooLarge(limit));
                         return;
                     }
                 }
@@ -527,7 +510,7 @@ final class IoThreadCalls implements AutoCloseable {
             finished = true;
             timer.remove();
             line.release(pooled);
-            deliver(new Reply(status, retryAfter, content, length, null, true));
+            deliver(AttemptReply.answered(status, retryAfter, content, length));
         }
 
         void timedOut() {
@@ -546,10 +529,10 @@ final class IoThreadCalls implements AutoCloseable {
             } else {
                 line.waiting.remove(this);
             }
-            deliver(Reply.failed(failure, began));
+            deliver(AttemptReply.failed(failure, began));
         }
 
-        private void deliver(Reply reply) {
+        private void deliver(AttemptReply reply) {
             try {
                 done.accept(reply);
             } catch (RuntimeException unexpected) {

@@ -304,25 +304,24 @@ public final class OpenAiUpstreamEngine implements InferenceEngine, AutoCloseabl
                         public void onComplete(Result outcome) {
                             endpoint.release();
                             if (outcome.isFailed()) {
-                                answered(endpoint, IoThreadCalls.Reply.failed(outcome.getFailure(), began));
+                                answered(endpoint, AttemptReply.failed(outcome.getFailure(), began));
                                 return;
                             }
                             Response response = outcome.getResponse();
                             byte[] content = getContent();
-                            answered(endpoint, new IoThreadCalls.Reply(response.getStatus(),
+                            answered(endpoint, AttemptReply.answered(response.getStatus(),
                                     Optional.ofNullable(response.getHeaders().get(HttpHeader.RETRY_AFTER)), content,
-                                    content.length, null, true));
+                                    content.length));
                         }
                     });
         }
 
-        private void answered(Endpoint endpoint, IoThreadCalls.Reply reply) {
+        private void answered(Endpoint endpoint, AttemptReply reply) {
             AttemptFailure failure;
             if (reply.failure() != null) {
-                Throwable cause = reply.failure();
-                failure = reply.began() && (cause instanceof IllegalArgumentException || cause instanceof IoThreadCalls.TooLarge)
+                failure = reply.bodyTooLarge()
                         ? AttemptFailure.badResponse("the body exceeds " + engine.settings.maxBodyBytes() + " bytes")
-                        : AttemptFailure.transport(cause, reply.began());
+                        : AttemptFailure.transport(reply.failure(), reply.began());
             } else {
                 int status = reply.status();
                 if (status / 100 == 2) {

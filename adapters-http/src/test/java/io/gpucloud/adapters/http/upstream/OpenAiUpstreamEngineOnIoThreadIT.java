@@ -47,7 +47,12 @@ class OpenAiUpstreamEngineOnIoThreadIT extends OpenAiUpstreamEngineIT {
 
     @Override
     CompletionStage<ChatCompletion> call(OpenAiUpstreamEngine engine, ChatRequest request) {
-        XnioIoThread thread = worker.getIoThread();
+        return completeOn(worker.getIoThread(), engine, request);
+    }
+
+    /** The call made from {@code thread}; fails unless it also completes there. */
+    private static CompletableFuture<ChatCompletion> completeOn(XnioIoThread thread, OpenAiUpstreamEngine engine,
+                                                               ChatRequest request) {
         CompletableFuture<ChatCompletion> answer = new CompletableFuture<>();
         thread.execute(() -> engine.complete(request).whenComplete((completion, failure) -> {
             try {
@@ -84,24 +89,12 @@ class OpenAiUpstreamEngineOnIoThreadIT extends OpenAiUpstreamEngineIT {
 
     @Test
     void moreCallsThanConnections_waitForOne_andAllAreAnswered() {
-        UpstreamSettings d = FAST;
         // Two connections per endpoint across the worker's two IO threads: one per thread.
-        UpstreamSettings two = new UpstreamSettings(d.connectTimeout(), d.readTimeout(), d.requestTimeout(), d.probeTimeout(),
-                d.poolIdleTimeout(), d.maxAttempts(), d.ejectAfterFailures(), d.probeBackoff(), d.maxProbeBackoff(), 2,
-                d.maxQueuedPerEndpoint(), d.maxLineBytes(), d.maxBodyBytes());
+        UpstreamSettings two = pool(2, FAST.poolIdleTimeout());
         try (UpstreamClient own = UpstreamClient.start(two)) {
             FakeUpstream upstream = upstream(FakeUpstream.Behaviour.NORMAL);
             OpenAiUpstreamEngine engine = engine(own, Optional.empty(), List.of(upstream.base()));
-            XnioIoThread thread = worker.getIoThread();
-            List<CompletableFuture<ChatCompletion>> calls = new ArrayList<>();
-            CompletableFuture<Void> started = new CompletableFuture<>();
-            thread.execute(() -> {
-                for (int i = 0; i < 30; i++) {
-                    calls.add(engine.complete(request("up-model", false)).toCompletableFuture());
-                }
-                started.complete(null);
-            });
-            started.orTimeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).join();
+            List<CompletableFuture<ChatCompletion>> calls = startAtOnce(engine, 30, () -> { });
             for (CompletableFuture<ChatCompletion> call : calls) {
                 assertEquals(Optional.of(FakeUpstream.TEXT),
                         call.orTimeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).join().choices().getFirst().content());
@@ -113,22 +106,10 @@ class OpenAiUpstreamEngineOnIoThreadIT extends OpenAiUpstreamEngineIT {
 
     @Test
     void callsWaitingForAConnection_whenTheirDeploymentIsRemoved_stillFinish_andItsConnectionsClose() {
-        UpstreamSettings d = FAST;
-        UpstreamSettings two = new UpstreamSettings(d.connectTimeout(), d.readTimeout(), d.requestTimeout(), d.probeTimeout(),
-                d.poolIdleTimeout(), d.maxAttempts(), d.ejectAfterFailures(), d.probeBackoff(), d.maxProbeBackoff(), 2,
-                d.maxQueuedPerEndpoint(), d.maxLineBytes(), d.maxBodyBytes());
+        UpstreamSettings two = pool(2, FAST.poolIdleTimeout());
         try (UpstreamClient own = UpstreamClient.start(two)) {
             OpenAiUpstreamEngine engine = engine(own, Optional.empty(), List.of(upstream(FakeUpstream.Behaviour.NORMAL).base()));
-            List<CompletableFuture<ChatCompletion>> calls = new ArrayList<>();
-            CompletableFuture<Void> started = new CompletableFuture<>();
-            worker.getIoThread().execute(() -> {
-                for (int i = 0; i < 10; i++) {
-                    calls.add(engine.complete(request("up-model", false)).toCompletableFuture());
-                }
-                engine.close();
-                started.complete(null);
-            });
-            started.orTimeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).join();
+            List<CompletableFuture<ChatCompletion>> calls = startAtOnce(engine, 10, engine::close);
             for (CompletableFuture<ChatCompletion> call : calls) {
                 // Well within the 5 s request timeout that a forgotten waiting call would end with.
                 assertEquals(Optional.of(FakeUpstream.TEXT),
@@ -141,11 +122,7 @@ class OpenAiUpstreamEngineOnIoThreadIT extends OpenAiUpstreamEngineIT {
 
     @Test
     void aConnectionIdleLongerThanThePoolsTimeout_isClosed_andTheNextCallOpensAnother() {
-        UpstreamSettings d = FAST;
-        UpstreamSettings briefIdle = new UpstreamSettings(d.connectTimeout(), d.readTimeout(), d.requestTimeout(),
-                d.probeTimeout(), Duration.ofMillis(100), d.maxAttempts(), d.ejectAfterFailures(), d.probeBackoff(),
-                d.maxProbeBackoff(), d.maxConnectionsPerEndpoint(), d.maxQueuedPerEndpoint(), d.maxLineBytes(),
-                d.maxBodyBytes());
+        UpstreamSettings briefIdle = pool(FAST.maxConnectionsPerEndpoint(), Duration.ofMillis(100));
         try (UpstreamClient own = UpstreamClient.start(briefIdle)) {
             OpenAiUpstreamEngine engine = engine(own, Optional.empty(), List.of(upstream(FakeUpstream.Behaviour.NORMAL).base()));
             XnioIoThread thread = worker.getIoThread();
@@ -195,15 +172,30 @@ class OpenAiUpstreamEngineOnIoThreadIT extends OpenAiUpstreamEngineIT {
         }
     }
 
-    private static ChatCompletion onThread(XnioIoThread thread, OpenAiUpstreamEngine engine) {
-        CompletableFuture<ChatCompletion> answer = new CompletableFuture<>();
-        thread.execute(() -> engine.complete(request("up-model", false)).whenComplete((completion, failure) -> {
-            if (failure != null) {
-                answer.completeExceptionally(failure);
-            } else {
-                answer.complete(completion);
+    /** FAST with another connection cap per endpoint and idle timeout. */
+    private static UpstreamSettings pool(int maxConnectionsPerEndpoint, Duration idleTimeout) {
+        UpstreamSettings d = FAST;
+        return new UpstreamSettings(d.connectTimeout(), d.readTimeout(), d.requestTimeout(), d.probeTimeout(), idleTimeout,
+                d.maxAttempts(), d.ejectAfterFailures(), d.probeBackoff(), d.maxProbeBackoff(), maxConnectionsPerEndpoint,
+                d.maxQueuedPerEndpoint(), d.maxLineBytes(), d.maxBodyBytes());
+    }
+
+    /** Starts {@code count} calls in one turn of an IO thread, then runs {@code then} in that same turn. */
+    private static List<CompletableFuture<ChatCompletion>> startAtOnce(OpenAiUpstreamEngine engine, int count, Runnable then) {
+        List<CompletableFuture<ChatCompletion>> calls = new ArrayList<>();
+        CompletableFuture<Void> started = new CompletableFuture<>();
+        worker.getIoThread().execute(() -> {
+            for (int i = 0; i < count; i++) {
+                calls.add(engine.complete(request("up-model", false)).toCompletableFuture());
             }
-        }));
-        return answer.orTimeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).join();
+            then.run();
+            started.complete(null);
+        });
+        started.orTimeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).join();
+        return calls;
+    }
+
+    private static ChatCompletion onThread(XnioIoThread thread, OpenAiUpstreamEngine engine) {
+        return completeOn(thread, engine, request("up-model", false)).orTimeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).join();
     }
 }
