@@ -7,6 +7,7 @@ import io.undertow.client.ClientRequest;
 import io.undertow.client.ClientResponse;
 import io.undertow.client.UndertowClient;
 import io.undertow.connector.ByteBufferPool;
+import io.undertow.connector.PooledByteBuffer;
 import io.undertow.server.DefaultByteBufferPool;
 import io.undertow.util.Headers;
 import io.undertow.util.Methods;
@@ -50,12 +51,16 @@ import java.util.function.Consumer;
  * and no lock. Through Jetty's client a proxied request crossed threads twice (to Jetty's selector, and back through the
  * IO thread's mailbox), and Jetty's client was about a quarter of the gateway's CPU per proxied request.
  *
- * <p>Only for {@code http://} endpoints and callers on an IO thread ({@link #serves}); https endpoints, streams and
- * calls from other threads (a large body decoded on a virtual thread, a quota answer from Redis) go through Jetty.
- * Per thread and endpoint at most {@code maxConnectionsPerEndpoint / IO threads} connections are open and
- * {@code maxQueuedPerEndpoint / IO threads} calls wait for one; idle connections are closed after
- * {@code poolIdleTimeout}. A host name is looked up on a virtual thread when a connection opens and its address
- * kept for 30 s.
+ * <p>Streams too ({@link #stream}): an upstream's SSE bytes are read, parsed and written to the client's socket by
+ * the selector that serves both, where through Jetty each read woke a Jetty selector thread that then wrote to the
+ * client's socket from there.
+ *
+ * <p>Only for {@code http://} endpoints and callers on an IO thread ({@link #serves}); https endpoints and calls
+ * from other threads (a large body decoded on a virtual thread) go through Jetty. Per thread and endpoint at most
+ * {@code maxConnectionsPerEndpoint / IO threads} connections are open and {@code maxQueuedPerEndpoint / IO threads}
+ * calls wait for one, for streams and for whole answers each (a stream holds its connection for minutes: whole
+ * answers never wait behind streams); idle connections are closed after {@code poolIdleTimeout}. A host name is
+ * looked up on a virtual thread when a connection opens and its address kept for 30 s.
  */
 final class IoThreadCalls implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(IoThreadCalls.class);
@@ -66,7 +71,7 @@ final class IoThreadCalls implements AutoCloseable {
     private final UpstreamSettings settings;
     private final ByteBufferPool buffers = new DefaultByteBufferPool(true, 16 * 1024, -1, 4);
     private final OptionMap options = OptionMap.builder().set(Options.TCP_NODELAY, true).set(Options.KEEP_ALIVE, true).getMap();
-    private final Map<Thread, Map<Endpoint, Line>> linesByThread = new ConcurrentHashMap<>();
+    private final Map<Thread, Map<Route, Line>> linesByThread = new ConcurrentHashMap<>();
     private final LongAdder connectionsOpened = new LongAdder();
     private final AtomicInteger connectionsOpen = new AtomicInteger();
 
@@ -84,12 +89,51 @@ final class IoThreadCalls implements AutoCloseable {
      * called once, on this thread, with the answer or the failure ({@link TimeoutException} after {@code timeoutMillis}).
      */
     void post(Endpoint endpoint, byte[] body, Optional<String> authorization, long timeoutMillis, Consumer<AttemptReply> done) {
-        XnioIoThread thread = (XnioIoThread) Thread.currentThread();
-        Line line = linesByThread.computeIfAbsent(thread, any -> new HashMap<>())
-                .computeIfAbsent(endpoint, any -> new Line(endpoint, thread));
-        Attempt attempt = new Attempt(line, body, authorization, done);
-        attempt.timer = thread.executeAfter(attempt::timedOut, timeoutMillis, TimeUnit.MILLISECONDS);
+        Line line = line(endpoint, false);
+        Post attempt = new Post(line, body, authorization, done);
+        attempt.timer = line.thread.executeAfter(attempt::timedOut, timeoutMillis, TimeUnit.MILLISECONDS);
         line.dispatch(attempt);
+    }
+
+    /**
+     * A streamed {@code POST {base}/chat/completions}, from the current IO thread ({@link #serves} must be true): the
+     * listener hears of the answer on this thread, in order. The call fails with a {@link TimeoutException} when
+     * nothing arrives for {@code idleMillis}. The returned handle aborts it from any thread.
+     */
+    Abort stream(Endpoint endpoint, byte[] body, Optional<String> authorization, long idleMillis, StreamListener listener) {
+        Line line = line(endpoint, true);
+        Relay attempt = new Relay(line, body, authorization, idleMillis, listener);
+        attempt.watchSilence();
+        line.dispatch(attempt);
+        return attempt;
+    }
+
+    private Line line(Endpoint endpoint, boolean streams) {
+        XnioIoThread thread = (XnioIoThread) Thread.currentThread();
+        return linesByThread.computeIfAbsent(thread, any -> new HashMap<>())
+                .computeIfAbsent(new Route(endpoint, streams), route -> new Line(route.endpoint(), thread));
+    }
+
+    /** What a streamed call's answer is told, on the IO thread that made it: began, content any number of times, ended. */
+    interface StreamListener {
+        /** The status line and headers arrived. */
+        void began(int status, Optional<String> retryAfter);
+
+        /** Some of the body (chunked encoding removed), consumed before returning; a failure returned aborts the call with it. */
+        Throwable content(ByteBuffer content);
+
+        /** Once: the body ended ({@code failure} null), or the call failed (also after it began). */
+        void ended(Throwable failure);
+    }
+
+    /** A streamed call in flight. */
+    interface Abort {
+        /** Stops the call, closing its connection; the listener ends with {@code why}, unless it has ended already. From any thread. */
+        void abort(Throwable why);
+    }
+
+    /** One thread's connections for one endpoint, for streams or for whole answers. */
+    private record Route(Endpoint endpoint, boolean streams) {
     }
 
     /** Connections opened since the start, all threads and endpoints. */
@@ -106,9 +150,11 @@ final class IoThreadCalls implements AutoCloseable {
     void forget(Iterable<Endpoint> endpoints) {
         linesByThread.forEach((thread, lines) -> onThread((XnioIoThread) thread, () -> {
             for (Endpoint endpoint : endpoints) {
-                Line line = lines.remove(endpoint);
-                if (line != null) {
-                    line.close();
+                for (boolean streams : new boolean[] {false, true}) {
+                    Line line = lines.remove(new Route(endpoint, streams));
+                    if (line != null) {
+                        line.close();
+                    }
                 }
             }
         }));
@@ -341,27 +387,31 @@ final class IoThreadCalls implements AutoCloseable {
         }
     }
 
-    /** One POST on one line: sent when it has a connection, answered once. */
-    private final class Attempt implements ClientCallback<ClientExchange> {
-        private final Line line;
+    /** One POST on one line: sent when it has a connection, ended once (answered, or failed). */
+    private abstract class Attempt implements ClientCallback<ClientExchange> {
+        final Line line;
         private final byte[] body;
         private final Optional<String> authorization;
-        private final Consumer<AttemptReply> done;
-        private XnioExecutor.Key timer;
+        private final String accept;
+        XnioExecutor.Key timer;
         private Pooled pooled;
-        private boolean finished;
-        private boolean began;
-        private int status;
-        private Optional<String> retryAfter = Optional.empty();
-        private byte[] content;
-        private int length;
+        boolean finished;
+        boolean began;
+        int status;
+        Optional<String> retryAfter = Optional.empty();
 
-        Attempt(Line line, byte[] body, Optional<String> authorization, Consumer<AttemptReply> done) {
+        Attempt(Line line, byte[] body, Optional<String> authorization, String accept) {
             this.line = line;
             this.body = body;
             this.authorization = authorization;
-            this.done = done;
+            this.accept = accept;
         }
+
+        /** The answer's status line and headers are in: read its body from the exchange's response channel. */
+        abstract void answerBegan(ClientExchange exchange);
+
+        /** Once, when the call failed: {@link #fail} closed its connection. */
+        abstract void failed(Throwable failure);
 
         void start(Pooled connection) {
             if (finished) {
@@ -374,7 +424,7 @@ final class IoThreadCalls implements AutoCloseable {
                     .put(Headers.HOST, line.host)
                     .put(Headers.CONTENT_TYPE, "application/json")
                     .put(Headers.CONTENT_LENGTH, body.length)
-                    .put(Headers.ACCEPT, "application/json")
+                    .put(Headers.ACCEPT, accept)
                     .put(Headers.USER_AGENT, USER_AGENT);
             authorization.ifPresent(value -> request.getRequestHeaders().put(Headers.AUTHORIZATION, value));
             connection.connection.sendRequest(request, this);
@@ -390,6 +440,14 @@ final class IoThreadCalls implements AutoCloseable {
             exchange.setResponseListener(new ClientCallback<>() {
                 @Override
                 public void completed(ClientExchange answered) {
+                    if (finished) {
+                        IoUtils.safeClose(answered.getConnection());
+                        return;
+                    }
+                    began = true;
+                    ClientResponse response = answered.getResponse();
+                    status = response.getResponseCode();
+                    retryAfter = Optional.ofNullable(response.getResponseHeaders().getFirst(Headers.RETRY_AFTER));
                     answerBegan(answered);
                 }
 
@@ -442,17 +500,44 @@ final class IoThreadCalls implements AutoCloseable {
             fail(failure);
         }
 
-        private void answerBegan(ClientExchange exchange) {
+        /** The answer was read whole: its connection goes back to the line. */
+        void finishWell() {
+            finished = true;
+            timer.remove();
+            line.release(pooled);
+        }
+
+        void fail(Throwable failure) {
             if (finished) {
-                IoUtils.safeClose(exchange.getConnection());
                 return;
             }
-            began = true;
-            ClientResponse response = exchange.getResponse();
-            status = response.getResponseCode();
-            retryAfter = Optional.ofNullable(response.getResponseHeaders().getFirst(Headers.RETRY_AFTER));
+            finished = true;
+            timer.remove();
+            if (pooled != null) {
+                // Mid-call, the connection's state is unknown: it is not reused.
+                IoUtils.safeClose(pooled.connection);
+            } else {
+                line.waiting.remove(this);
+            }
+            failed(failure);
+        }
+    }
+
+    /** A non-streamed call: the answer read whole, within the call's timeout. */
+    private final class Post extends Attempt {
+        private final Consumer<AttemptReply> done;
+        private byte[] content;
+        private int length;
+
+        Post(Line line, byte[] body, Optional<String> authorization, Consumer<AttemptReply> done) {
+            super(line, body, authorization, "application/json");
+            this.done = done;
+        }
+
+        @Override
+        void answerBegan(ClientExchange exchange) {
             int limit = settings.maxBodyBytes();
-            long declared = parseLength(response.getResponseHeaders().getFirst(Headers.CONTENT_LENGTH));
+            long declared = parseLength(exchange.getResponse().getResponseHeaders().getFirst(Headers.CONTENT_LENGTH));
             if (declared > limit) {
                 fail(new AttemptReply.TooLarge(limit));
                 return;
@@ -488,7 +573,8 @@ final class IoThreadCalls implements AutoCloseable {
                     }
                     int read = channel.read(ByteBuffer.wrap(content, length, content.length - length));
                     if (read == -1) {
-                        answered();
+                        finishWell();
+                        deliver(AttemptReply.answered(status, retryAfter, content, length));
                         return;
                     }
                     if (read == 0) {
@@ -506,29 +592,12 @@ final class IoThreadCalls implements AutoCloseable {
             }
         }
 
-        private void answered() {
-            finished = true;
-            timer.remove();
-            line.release(pooled);
-            deliver(AttemptReply.answered(status, retryAfter, content, length));
-        }
-
         void timedOut() {
             fail(new TimeoutException("no answer within the request timeout"));
         }
 
-        void fail(Throwable failure) {
-            if (finished) {
-                return;
-            }
-            finished = true;
-            timer.remove();
-            if (pooled != null) {
-                // Mid-call, the connection's state is unknown: it is not reused.
-                IoUtils.safeClose(pooled.connection);
-            } else {
-                line.waiting.remove(this);
-            }
+        @Override
+        void failed(Throwable failure) {
             deliver(AttemptReply.failed(failure, began));
         }
 
@@ -537,6 +606,109 @@ final class IoThreadCalls implements AutoCloseable {
                 done.accept(reply);
             } catch (RuntimeException unexpected) {
                 LOG.error("handling an upstream answer from {} failed", line.endpoint, unexpected);
+            }
+        }
+    }
+
+    /** A streamed call: the answer handed to the listener as it arrives, until it ends or is silent too long. */
+    private final class Relay extends Attempt implements Abort {
+        private final long silenceNanos;
+        private final StreamListener listener;
+        private long lastHeardNanos;
+
+        Relay(Line line, byte[] body, Optional<String> authorization, long silenceMillis, StreamListener listener) {
+            super(line, body, authorization, "text/event-stream");
+            this.silenceNanos = TimeUnit.MILLISECONDS.toNanos(silenceMillis);
+            this.listener = listener;
+        }
+
+        /** Arms the read timeout: one timer per silence period, re-armed for what is left of it, not one per read. */
+        void watchSilence() {
+            lastHeardNanos = System.nanoTime();
+            timer = line.thread.executeAfter(this::checkSilence, TimeUnit.NANOSECONDS.toMillis(silenceNanos), TimeUnit.MILLISECONDS);
+        }
+
+        private void checkSilence() {
+            if (finished) {
+                return;
+            }
+            long quiet = System.nanoTime() - lastHeardNanos;
+            if (quiet >= silenceNanos) {
+                fail(new TimeoutException("nothing from the upstream within the read timeout"));
+                return;
+            }
+            timer = line.thread.executeAfter(this::checkSilence, TimeUnit.NANOSECONDS.toMillis(silenceNanos - quiet) + 1,
+                    TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        void answerBegan(ClientExchange exchange) {
+            lastHeardNanos = System.nanoTime();
+            try {
+                listener.began(status, retryAfter);
+            } catch (RuntimeException unexpected) {
+                fail(unexpected);
+                return;
+            }
+            StreamSourceChannel channel = exchange.getResponseChannel();
+            ChannelListener<StreamSourceChannel> reader = this::read;
+            channel.getReadSetter().set(reader);
+            read(channel);
+        }
+
+        private void read(StreamSourceChannel channel) {
+            if (finished) {
+                return;
+            }
+            try (PooledByteBuffer pooledBuffer = buffers.allocate()) {
+                ByteBuffer buffer = pooledBuffer.getBuffer();
+                while (true) {
+                    buffer.clear();
+                    int read = channel.read(buffer);
+                    if (read == -1) {
+                        finishWell();
+                        ended(null);
+                        return;
+                    }
+                    if (read == 0) {
+                        channel.resumeReads();
+                        return;
+                    }
+                    lastHeardNanos = System.nanoTime();
+                    buffer.flip();
+                    Throwable stop = listener.content(buffer);
+                    if (stop != null) {
+                        fail(stop);
+                        return;
+                    }
+                    if (finished) {
+                        return; // aborted by the listener's sink
+                    }
+                }
+            } catch (IOException | RuntimeException failure) {
+                fail(failure);
+            }
+        }
+
+        @Override
+        public void abort(Throwable why) {
+            if (Thread.currentThread() == line.thread) {
+                fail(why);
+            } else {
+                onThread(line.thread, () -> fail(why));
+            }
+        }
+
+        @Override
+        void failed(Throwable failure) {
+            ended(failure);
+        }
+
+        private void ended(Throwable failure) {
+            try {
+                listener.ended(failure);
+            } catch (RuntimeException unexpected) {
+                LOG.error("ending a stream from {} failed", line.endpoint, unexpected);
             }
         }
     }

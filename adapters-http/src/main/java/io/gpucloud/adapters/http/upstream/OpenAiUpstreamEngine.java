@@ -47,8 +47,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>Endpoints are chosen by fewest requests in flight; one failing several times in a row is
  *       taken out and probed ({@code GET {base}/models}) with back-off until it answers.</li>
  * </ul>
- * Non-blocking: callbacks run on the {@link UpstreamClient}'s threads, or, for a non-streamed call made on an
- * Undertow IO thread, on that thread ({@link IoThreadCalls}). Thread-safe.
+ * Non-blocking: callbacks run on the {@link UpstreamClient}'s threads, or, for a call (streamed or not) made on an
+ * Undertow IO thread to an {@code http://} endpoint, on that thread ({@link IoThreadCalls}). Thread-safe.
  */
 public final class OpenAiUpstreamEngine implements InferenceEngine, AutoCloseable {
     private static final int MAX_MODELS_BODY_BYTES = 4 * 1024 * 1024;
@@ -171,6 +171,15 @@ public final class OpenAiUpstreamEngine implements InferenceEngine, AutoCloseabl
 
     Clock clock() {
         return clock;
+    }
+
+    Optional<IoThreadCalls> ioThreadCalls() {
+        return client.ioThreadCalls();
+    }
+
+    /** The {@code Authorization} header's value for the upstream, when it has a key. */
+    Optional<String> bearer() {
+        return bearer;
     }
 
     /** A {@code POST {base}/chat/completions} with the given JSON body. */

@@ -19,12 +19,15 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One streamed call: attempts on endpoints until one answers, then every SSE event relayed to the
  * sink as it arrives. Retries only while nothing has reached the sink and the upstream's answer has
  * not begun. The sink is called under this object's lock, so its calls never overlap (content
  * callbacks and a client's cancellation come from different threads), and it is ended exactly once.
+ * An attempt made on an Undertow IO thread to an {@code http://} endpoint goes out on that thread's own connections
+ * ({@link IoThreadCalls}), so the relay runs on the thread that serves the client; otherwise through Jetty.
  */
 final class StreamCall implements Cancellation {
     private static final int MAX_ERROR_BODY_BYTES = 64 * 1024;
@@ -42,7 +45,7 @@ final class StreamCall implements Cancellation {
     private boolean finishSeen;
     private boolean ended;
     private boolean cancelled;
-    private Request current;
+    private Attempt current;
     private AttemptFailure last;
 
     StreamCall(OpenAiUpstreamEngine engine, ChatRequest request, ChunkSink sink) {
@@ -61,7 +64,7 @@ final class StreamCall implements Cancellation {
     /** Stops the upstream request; the sink is ended (failed, with what was consumed) by the attempt's completion. */
     @Override
     public void cancel() {
-        Request running;
+        Attempt running;
         synchronized (this) {
             if (ended || cancelled) {
                 return;
@@ -75,7 +78,7 @@ final class StreamCall implements Cancellation {
     }
 
     private void next() {
-        Request request;
+        Endpoint endpoint;
         Attempt attempt;
         synchronized (this) {
             if (ended) {
@@ -91,17 +94,23 @@ final class StreamCall implements Cancellation {
                 end(last != null ? last.error() : engine.noEndpoint());
                 return;
             }
-            Endpoint endpoint = picked.get();
+            endpoint = picked.get();
             tried.add(endpoint);
             endpoint.acquire();
             counting = new Counting(engine.tokenizer(), this.request);
             upstreamUsage = Optional.empty();
             attempt = new Attempt(endpoint);
-            long silence = engine.settings().readTimeout().toMillis();
-            request = engine.chatRequest(endpoint, body, true).idleTimeout(silence, TimeUnit.MILLISECONDS);
-            current = request;
+            current = attempt;
         }
-        request.send(attempt);
+        long silence = engine.settings().readTimeout().toMillis();
+        Optional<IoThreadCalls> onThisThread = engine.ioThreadCalls().filter(calls -> IoThreadCalls.serves(endpoint));
+        if (onThisThread.isPresent()) {
+            attempt.sent(onThisThread.get().stream(endpoint, body, engine.bearer(), silence, attempt)::abort);
+            return;
+        }
+        Request viaJetty = engine.chatRequest(endpoint, body, true).idleTimeout(silence, TimeUnit.MILLISECONDS);
+        attempt.sent(viaJetty::abort);
+        viaJetty.send(attempt.jettyListener());
     }
 
     /** Ends the stream in error. Holding the lock. */
@@ -120,47 +129,104 @@ final class StreamCall implements Cancellation {
         return EngineException.unavailable("cancelled by the client");
     }
 
-    /** One request to one endpoint. Jetty calls its methods in order, one at a time. */
-    private final class Attempt implements Response.Listener {
+    /**
+     * One request to one endpoint. Its client calls {@link #began}, {@link #content} and {@link #ended} in order, one
+     * at a time: Jetty (through {@link #jettyListener}) or {@link IoThreadCalls}.
+     */
+    private final class Attempt implements IoThreadCalls.StreamListener {
         private final Endpoint endpoint;
         private final SseParser parser;
         private final AnswerReader.ChunkEvents events = new AnswerReader.ChunkEvents();
         private int status;
         private boolean began;
+        private Optional<String> retryAfter = Optional.empty();
         private ByteArrayOutputStream errorBody;
+        // Guarded by StreamCall.this: how to stop the request once it is sent, and a stop asked for before.
+        private Consumer<Throwable> abortion;
+        private Throwable abortedBeforeSent;
 
         Attempt(Endpoint endpoint) {
             this.endpoint = endpoint;
             this.parser = new SseParser(engine.settings().maxLineBytes());
         }
 
-        @Override
-        public void onBegin(Response response) {
-            began = true;
-            status = response.getStatus();
+        /** The request is on its way; {@code abortion} stops it. */
+        void sent(Consumer<Throwable> abortion) {
+            Throwable early;
+            synchronized (StreamCall.this) {
+                this.abortion = abortion;
+                early = abortedBeforeSent;
+            }
+            if (early != null) {
+                abortion.accept(early);
+            }
+        }
+
+        /** Stops the request; not holding StreamCall's lock (the client may end the attempt at once, which takes it). */
+        void abort(Throwable why) {
+            Consumer<Throwable> stop;
+            synchronized (StreamCall.this) {
+                stop = abortion;
+                if (stop == null) {
+                    abortedBeforeSent = why;
+                    return;
+                }
+            }
+            stop.accept(why);
+        }
+
+        Response.Listener jettyListener() {
+            return new Response.Listener() {
+                @Override
+                public void onBegin(Response response) {
+                    began(response.getStatus(), Optional.empty());
+                }
+
+                @Override
+                public void onContent(Response response, ByteBuffer content) {
+                    Throwable stop = Attempt.this.content(content);
+                    if (stop != null) {
+                        response.abort(stop);
+                    }
+                }
+
+                @Override
+                public void onComplete(Result result) {
+                    retryAfter = Optional.ofNullable(result.getResponse().getHeaders().get(HttpHeader.RETRY_AFTER));
+                    ended(result.isFailed() ? result.getFailure() : null);
+                }
+            };
         }
 
         @Override
-        public void onContent(Response response, ByteBuffer content) {
+        public void began(int status, Optional<String> retryAfter) {
+            this.began = true;
+            this.status = status;
+            this.retryAfter = retryAfter;
+        }
+
+        @Override
+        public Throwable content(ByteBuffer content) {
             if (status / 100 != 2) {
                 keepErrorBody(content);
-                return;
+                return null;
             }
             try {
                 parser.feed(content, this::event);
+                return null;
             } catch (SseParser.TooLong tooLong) {
-                response.abort(new AttemptFailure.Raised(AttemptFailure.badResponse(tooLong.getMessage())));
+                return new AttemptFailure.Raised(AttemptFailure.badResponse(tooLong.getMessage()));
             } catch (AttemptFailure.Raised raised) {
-                response.abort(raised);
+                return raised;
             } catch (Exception unexpected) {
-                response.abort(new AttemptFailure.Raised(AttemptFailure.badResponse(unexpected.getClass().getSimpleName())));
+                return new AttemptFailure.Raised(AttemptFailure.badResponse(unexpected.getClass().getSimpleName()));
             }
         }
 
         @Override
-        public void onComplete(Result result) {
+        public void ended(Throwable transportFailure) {
             endpoint.release();
-            AttemptFailure failure = outcome(result);
+            AttemptFailure failure = outcome(transportFailure);
             events.close();
             boolean byClient;
             synchronized (StreamCall.this) {
@@ -195,14 +261,13 @@ final class StreamCall implements Cancellation {
         }
 
         /** Null when the stream ended well (the sink has been completed). */
-        private AttemptFailure outcome(Result result) {
-            if (result.isFailed()) {
-                return AttemptFailure.transport(result.getFailure(), began);
+        private AttemptFailure outcome(Throwable transportFailure) {
+            if (transportFailure != null) {
+                return AttemptFailure.transport(transportFailure, began);
             }
             if (status / 100 != 2) {
                 byte[] error = errorBody == null ? new byte[0] : errorBody.toByteArray();
-                return AttemptFailure.status(status, UpstreamJson.errorMessage(error, status),
-                        Optional.ofNullable(result.getResponse().getHeaders().get(HttpHeader.RETRY_AFTER)));
+                return AttemptFailure.status(status, UpstreamJson.errorMessage(error, status), retryAfter);
             }
             try {
                 parser.finish(this::event);

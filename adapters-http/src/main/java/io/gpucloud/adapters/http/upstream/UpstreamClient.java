@@ -25,8 +25,8 @@ import java.util.Optional;
  * relayed streams and the chunk delay doubled; with two for everything, the non-streamed hop
  * forwarded 5–10% fewer requests. Each has its own connection pool, each capped per endpoint.
  *
- * <p>Non-streamed calls made on an Undertow IO thread to an {@code http://} endpoint skip Jetty: they go out on that
- * thread's own connections ({@link IoThreadCalls}), unless started with {@code ioThreadCalls} off.
+ * <p>Calls, streamed or not, made on an Undertow IO thread to an {@code http://} endpoint skip Jetty: they go out on
+ * that thread's own connections ({@link IoThreadCalls}), unless started with {@code ioThreadCalls} off.
  */
 public final class UpstreamClient implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(UpstreamClient.class);
@@ -52,8 +52,8 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     /**
-     * @param ioThreadCalls whether non-streamed calls from Undertow IO threads to {@code http://} endpoints go out on
-     *                      the calling thread (else every call goes through Jetty)
+     * @param ioThreadCalls whether calls from Undertow IO threads to {@code http://} endpoints go out on the calling
+     *                      thread (else every call goes through Jetty)
      */
     public static UpstreamClient start(UpstreamSettings settings, boolean ioThreadCalls) {
         // Callbacks never block, so a few threads carry any load; Jetty's default (up to 200, a new one whenever all

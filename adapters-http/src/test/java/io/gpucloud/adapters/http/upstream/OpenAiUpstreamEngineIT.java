@@ -2,10 +2,12 @@ package io.gpucloud.adapters.http.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.gpucloud.application.inference.ApproximateTokenizer;
+import io.gpucloud.domain.inference.Cancellation;
 import io.gpucloud.domain.inference.ChatCompletion;
 import io.gpucloud.domain.inference.ChatMessage;
 import io.gpucloud.domain.inference.ChatRequest;
 import io.gpucloud.domain.inference.Choice;
+import io.gpucloud.domain.inference.ChunkSink;
 import io.gpucloud.domain.inference.EngineException;
 import io.gpucloud.domain.inference.TokenUsage;
 import io.gpucloud.domain.inference.Tokenizer;
@@ -130,9 +132,14 @@ class OpenAiUpstreamEngineIT {
         return assertInstanceOf(EngineException.class, failed.getCause());
     }
 
-    static CollectingSink stream(OpenAiUpstreamEngine engine) {
+    /** A streamed call as the gateway makes it; here from the test's thread (through Jetty's client). */
+    Cancellation startStream(OpenAiUpstreamEngine engine, ChatRequest request, ChunkSink sink) {
+        return engine.stream(request, sink);
+    }
+
+    CollectingSink stream(OpenAiUpstreamEngine engine) {
         CollectingSink sink = new CollectingSink();
-        engine.stream(request("up-model", true), sink);
+        startStream(engine, request("up-model", true), sink);
         return sink.awaitEnd(DEADLINE);
     }
 
@@ -306,7 +313,7 @@ class OpenAiUpstreamEngineIT {
         assertEquals(Optional.of(FakeUpstream.TEXT), complete(engine).choices().getFirst().content());
         assertEquals(1, failing.chatCalls.get(), "the first call went to the failing endpoint first");
         CollectingSink sink = new CollectingSink();
-        engine.stream(request("up-model", true), sink);
+        startStream(engine, request("up-model", true), sink);
         sink.awaitEnd(DEADLINE);
         assertEquals(null, sink.error.get());
         assertEquals(FakeUpstream.TEXT, sink.text());
@@ -463,7 +470,7 @@ class OpenAiUpstreamEngineIT {
         slow.chunkDelay = Duration.ofMillis(200);
         CollectingSink sink = new CollectingSink();
 
-        var cancellation = engine(slow).stream(request("up-model", true), sink);
+        Cancellation cancellation = startStream(engine(slow), request("up-model", true), sink);
         sink.awaitFirstChunk(DEADLINE);
         cancellation.cancel();
         sink.awaitEnd(DEADLINE);
@@ -481,7 +488,7 @@ class OpenAiUpstreamEngineIT {
         FakeUpstream idle = upstream(FakeUpstream.Behaviour.NORMAL);
         OpenAiUpstreamEngine engine = engine(busy, idle);
         CollectingSink held = new CollectingSink();
-        engine.stream(request("up-model", true), held);
+        startStream(engine, request("up-model", true), held);
         until(() -> busy.chatCalls.get() == 1, "the first stream is held by the busy endpoint");
 
         for (int i = 0; i < 5; i++) {

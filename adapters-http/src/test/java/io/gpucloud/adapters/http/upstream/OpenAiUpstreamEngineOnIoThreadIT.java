@@ -1,8 +1,14 @@
 package io.gpucloud.adapters.http.upstream;
 
+import io.gpucloud.domain.inference.Cancellation;
+import io.gpucloud.domain.inference.ChatChunk;
 import io.gpucloud.domain.inference.ChatCompletion;
 import io.gpucloud.domain.inference.ChatRequest;
+import io.gpucloud.domain.inference.ChunkSink;
+import io.gpucloud.domain.inference.EngineException;
+import io.gpucloud.domain.inference.TokenUsage;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.xnio.OptionMap;
@@ -19,6 +25,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -27,9 +34,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every test of {@link OpenAiUpstreamEngineIT} again, with each non-streamed call made from an Undertow (XNIO) IO
+ * Every test of {@link OpenAiUpstreamEngineIT} again, with each call, streamed or not, made from an Undertow (XNIO) IO
  * thread, as the gateway makes it: those calls go out on that thread's own connections ({@link IoThreadCalls}) and
- * must complete on it. Plus what only that path has: kept connections and the wait for one.
+ * must complete on it (a stream's every chunk and its end too). Plus what only that path has: kept connections and
+ * the wait for one.
  */
 class OpenAiUpstreamEngineOnIoThreadIT extends OpenAiUpstreamEngineIT {
     private static XnioWorker worker;
@@ -43,6 +51,66 @@ class OpenAiUpstreamEngineOnIoThreadIT extends OpenAiUpstreamEngineIT {
     static void stopWorker() throws InterruptedException {
         worker.shutdownNow();
         worker.awaitTermination(10, TimeUnit.SECONDS);
+    }
+
+    private final List<String> offThread = new CopyOnWriteArrayList<>();
+
+    @AfterEach
+    void everyStreamCallback_ranOnTheIoThreadThatStartedTheStream() {
+        assertEquals(List.of(), offThread);
+    }
+
+    @Override
+    Cancellation startStream(OpenAiUpstreamEngine engine, ChatRequest request, ChunkSink sink) {
+        return startStreamOn(worker.getIoThread(), engine, request, sink);
+    }
+
+    private Cancellation startStreamOn(XnioIoThread thread, OpenAiUpstreamEngine engine, ChatRequest request, ChunkSink sink) {
+        ChunkSink checked = new ChunkSink() {
+            @Override
+            public void chunk(ChatChunk chunk) {
+                check("a chunk");
+                sink.chunk(chunk);
+            }
+
+            @Override
+            public void complete(TokenUsage usage) {
+                check("the end");
+                sink.complete(usage);
+            }
+
+            @Override
+            public void fail(EngineException error, TokenUsage usageSoFar) {
+                check("the failure");
+                sink.fail(error, usageSoFar);
+            }
+
+            private void check(String what) {
+                if (Thread.currentThread() != thread) {
+                    offThread.add(what + " on " + Thread.currentThread().getName());
+                }
+            }
+        };
+        CompletableFuture<Cancellation> started = new CompletableFuture<>();
+        thread.execute(() -> started.complete(engine.stream(request, checked)));
+        return started.orTimeout(DEADLINE.toMillis(), TimeUnit.MILLISECONDS).join();
+    }
+
+    @Test
+    void streamsOneAfterAnother_shareOneKeptConnection_ofTheirOwn() {
+        try (UpstreamClient own = UpstreamClient.start(FAST)) {
+            OpenAiUpstreamEngine engine = engine(own, Optional.empty(), List.of(upstream(FakeUpstream.Behaviour.NORMAL).base()));
+            XnioIoThread thread = worker.getIoThread();
+            for (int i = 0; i < 3; i++) {
+                CollectingSink sink = new CollectingSink();
+                startStreamOn(thread, engine, request("up-model", true), sink);
+                assertEquals(FakeUpstream.TEXT, sink.awaitEnd(DEADLINE).text());
+            }
+            IoThreadCalls calls = own.ioThreadCalls().orElseThrow();
+            assertEquals(1, calls.connectionsOpened(), "one connection for the streams, reused");
+            onThread(thread, engine);
+            assertEquals(2, calls.connectionsOpened(), "whole answers have connections of their own");
+        }
     }
 
     @Override
