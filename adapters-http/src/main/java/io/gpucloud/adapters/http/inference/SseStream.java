@@ -42,8 +42,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Threads: once the response is committed, an engine callback (any thread, sequential) writes its
  * chunk to the client's socket itself, so a chunk read from an upstream goes out on the thread that
- * read it, without waking another. The commit, the end, a client that goes away and a socket that
- * was full run on the IO thread. Everything is guarded by this object's monitor; the engine is never
+ * read it, without waking another. The commit (from the first chunk, directly when the engine calls
+ * from the IO thread), the end, a client that goes away and a socket that was full run on the IO thread. Everything is guarded by this object's monitor; the engine is never
  * cancelled while holding it (an engine calls the sink under its own lock).
  */
 final class SseStream implements ChunkSink {
@@ -105,7 +105,9 @@ final class SseStream implements ChunkSink {
         long handedOver = System.nanoTime();
         synchronized (this) {
             byte[] event = ChatJson.chunkEvent(header, withRoles(chunk));
-            if (writer == null || !pending.isEmpty()) {
+            // The first chunk commits the response, which only the IO thread may do: an engine calling from it (an
+            // upstream stream read by this IO thread) commits at once, any other thread hands the chunk over.
+            if (!pending.isEmpty() || (writer == null && Thread.currentThread() != exchange.getIoThread())) {
                 onIoThread(() -> send(event, handedOver));
                 return;
             }
