@@ -40,8 +40,9 @@ import java.util.function.Function;
  * Exact per-key limits across every instance sharing one Redis. Each admission is one
  * {@code EVALSHA} of {@code admit.lua}, which slides the rpm and tpm windows (sorted sets of
  * admissions, by Redis server time), checks rpm, tpm, the monthly budget and the concurrency slots,
- * and reserves all of them together, answering the numbers for the rate-limit headers. Each
- * settlement is one {@code settle.lua}. Redis is the only truth while it answers: nothing local is
+ * and reserves all of them together, answering the numbers for the rate-limit headers. Settlements
+ * go in batches of {@code settle.lua}: those that come while one batch is on its way go together
+ * when it returns ({@link SettleBatches}). Redis is the only truth while it answers: nothing local is
  * consulted first. The rules are those of {@link InProcessQuotaGate}.
  *
  * <p>Keys (under the connection's prefix): {@code quota:<keyId>:requests|tokens|token-amounts|pending|reservations},
@@ -60,7 +61,6 @@ import java.util.function.Function;
 public final class LettuceQuotaGate implements QuotaGate {
     private static final Logger LOG = LoggerFactory.getLogger(LettuceQuotaGate.class);
     private static final LuaScript ADMIT = LuaScript.fromResource(LettuceQuotaGate.class, "admit.lua");
-    private static final LuaScript SETTLE = LuaScript.fromResource(LettuceQuotaGate.class, "settle.lua");
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
     private static final Executor VIRTUAL_THREADS = task -> Thread.ofVirtual().name("quota-budget-seed").start(task);
     /** Outlives any month, so a counter seeded on the 1st still exists on the 31st. */
@@ -83,6 +83,7 @@ public final class LettuceQuotaGate implements QuotaGate {
     private final LongAdder refusedUnavailable = new LongAdder();
     private final LongAdder failedSettles = new LongAdder();
     private final LongAdder seededBudgets = new LongAdder();
+    private final SettleBatches settlements;
 
     public LettuceQuotaGate(RedisConnection redis, BudgetSource budgets, QuotaWhenRedisDown whenDown, Clock clock) {
         this(redis, budgets, whenDown, clock, QuotaSettings.DEFAULT);
@@ -98,6 +99,7 @@ public final class LettuceQuotaGate implements QuotaGate {
         this.windowMicros = Long.toString(micros(settings.window()));
         this.reservationTimeoutMicros = Long.toString(micros(settings.reservationTimeout()));
         this.idleMillis = Long.toString(settings.window().plus(settings.reservationTimeout()).plusMinutes(1).toMillis());
+        this.settlements = new SettleBatches(redis, windowMicros);
     }
 
     @Override
@@ -125,8 +127,7 @@ public final class LettuceQuotaGate implements QuotaGate {
             return local.settle(reservation, actualTokens);
         }
         String[] keys = keys(reservation.keyId(), QuotaRules.monthOf(reservation.admittedAt()));
-        return SETTLE.<Long>run(redis, ScriptOutputType.INTEGER, keys,
-                        reservationId(reservation.requestId(), reservation.admittedAt()), Long.toString(actualTokens), windowMicros)
+        return settlements.settle(keys, reservationId(reservation.requestId(), reservation.admittedAt()), actualTokens)
                 .handle((settled, failure) -> {
                     if (failure != null) {
                         failedSettles.increment();
@@ -150,6 +151,11 @@ public final class LettuceQuotaGate implements QuotaGate {
     /** Settlements Redis did not take (the estimate stays charged; the slot expires). */
     public long failedSettles() {
         return failedSettles.sum();
+    }
+
+    /** Script calls that carried settlements (one or more each) since the start. */
+    public long settleBatches() {
+        return settlements.batches();
     }
 
     /** Budget counters rebuilt from the ledger (first use in a month, or after Redis lost them). */

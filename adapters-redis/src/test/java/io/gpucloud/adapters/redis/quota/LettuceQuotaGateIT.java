@@ -25,6 +25,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -87,6 +88,40 @@ class LettuceQuotaGateIT extends QuotaGateContract {
 
             assertExactly(100, RefusalReason.TOKENS, outcomes);
             assertEquals(0, two.fallbacks());
+        }
+    }
+
+    @Test
+    void settlements_comingTogether_goInFewerScriptCalls_andEachIsApplied() {
+        String prefix = TestRedis.uniquePrefix();
+        try (RedisConnection own = TestRedis.connect(url, prefix)) {
+            LettuceQuotaGate gate = new LettuceQuotaGate(own, BudgetSource.none(), QuotaWhenRedisDown.REFUSE, Clock.systemUTC());
+            int calls = 200;
+            Limits limits = limits(0, 100_000, 0, calls);
+            ApiKeyId key = ApiKeyId.random();
+            List<Admission.Admitted> held = new ArrayList<>();
+            for (int call = 0; call < calls; call++) {
+                held.add((Admission.Admitted) join(gate.admit(new QuotaRequest(key, RequestId.random(), limits, 100, Instant.now()))));
+            }
+            refused(RefusalReason.CONCURRENCY, join(gate.admit(new QuotaRequest(key, RequestId.random(), limits, 1, Instant.now()))));
+
+            List<CompletableFuture<Void>> settling = new ArrayList<>();
+            for (Admission.Admitted call : held) {
+                settling.add(gate.settle(call.reservation(), 10).toCompletableFuture());
+            }
+            settling.forEach(LettuceQuotaGateIT::join);
+
+            assertTrue(gate.settleBatches() <= calls / 2, calls + " settlements in " + gate.settleBatches() + " script calls");
+            assertEquals(0, gate.failedSettles());
+            Admission.Admitted after = (Admission.Admitted) join(gate.admit(new QuotaRequest(key, RequestId.random(), limits, 1, Instant.now())));
+            assertEquals(100_000 - calls * 10 - 1, after.snapshot().tokens().orElseThrow().remaining(),
+                    "every call charged its 10 tokens instead of its estimate of 100");
+            for (int call = 1; call < calls; call++) {
+                assertTrue(join(gate.admit(new QuotaRequest(key, RequestId.random(), limits, 1, Instant.now())))
+                        instanceof Admission.Admitted, "every concurrency slot was freed");
+            }
+        } finally {
+            TestRedis.deleteKeys(url, prefix);
         }
     }
 
