@@ -12,7 +12,8 @@
 # Options: --redis (quota on the machine's Redis, REDIS_KEY_PREFIX=bench-<random>:), --seconds N,
 # --warmup N, --streams N, --keep (keep the temp dir with logs), --jfr (record a JFR of the simulated and openai
 # gateway's measured run into the temp dir), --simulated-only (bare baseline and the simulated path only:
-# for quick before/after comparisons of a change), --streams-only (the stream points only: direct and relayed),
+# for quick before/after comparisons of a change), --streams-only (the stream points only: direct, relayed, and relayed
+# with UPSTREAM_IO_THREAD_CALLS=0),
 # --hop-only (nginx direct, the naive JDK hop and the gateway's openai hop only, the latter with and without
 # UPSTREAM_IO_THREAD_CALLS).
 # Environment: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres: a database
@@ -48,7 +49,7 @@ while [ $# -gt 0 ]; do
     --seconds) SECONDS_PER_POINT="$2"; shift ;;
     --warmup) WARMUP="$2"; shift ;;
     --streams) STREAMS="$2"; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -507,18 +508,27 @@ stream_point() { # name url key pid-to-measure
   return 0
 }
 stream_point stream-direct "http://127.0.0.1:$SUP_PORT/v1/chat/completions" - "$SUP_PID"
-start_gateway openai-stream INFERENCE_ENGINE=openai UPSTREAM_URL="http://127.0.0.1:$SUP_PORT/v1"
-KEY="$(new_key "$GW_PORT")"
-# Streams first, unmeasured: the JIT compiles the relay path before the measured run (with 3 s of 100 streams, C2
-# was still 18% of the gateway's CPU samples in the measured run; the full run gives it 10 s of 300 streams).
-STREAMS_SAVED="$STREAMS"; STREAM_SECONDS_SAVED="$STREAM_SECONDS"
-if [ "$MODE" = short ]; then WARM_STREAMS=100; STREAM_SECONDS=3; else WARM_STREAMS=300; STREAM_SECONDS=10; fi
-STREAMS=$(( STREAMS < WARM_STREAMS ? STREAMS : WARM_STREAMS ))
-stream_point stream-warmup "http://127.0.0.1:$GW_PORT/v1/chat/completions" "$KEY" "$GW_PID" 2>/dev/null
-sed -i '/^stream-warmup /d' "$RESULTS"
-STREAMS="$STREAMS_SAVED"; STREAM_SECONDS="$STREAM_SECONDS_SAVED"
-stream_point stream-gateway "http://127.0.0.1:$GW_PORT/v1/chat/completions" "$KEY" "$GW_PID"
-stop_pid "$GW_PID"
+# relay_point POINT ENV...: a gateway in front of the streaming upstream, warmed up, then measured as POINT.
+relay_point() {
+  local point="$1"; shift
+  start_gateway "openai-$point" INFERENCE_ENGINE=openai UPSTREAM_URL="http://127.0.0.1:$SUP_PORT/v1" "$@"
+  KEY="$(new_key "$GW_PORT")"
+  # Streams first, unmeasured: the JIT compiles the relay path before the measured run (with 3 s of 100 streams, C2
+  # was still 18% of the gateway's CPU samples in the measured run; the full run gives it 10 s of 300 streams).
+  local streams_saved="$STREAMS" seconds_saved="$STREAM_SECONDS" warm_streams
+  if [ "$MODE" = short ]; then warm_streams=100; STREAM_SECONDS=3; else warm_streams=300; STREAM_SECONDS=10; fi
+  STREAMS=$(( STREAMS < warm_streams ? STREAMS : warm_streams ))
+  stream_point stream-warmup "http://127.0.0.1:$GW_PORT/v1/chat/completions" "$KEY" "$GW_PID" 2>/dev/null
+  sed -i '/^stream-warmup /d' "$RESULTS"
+  STREAMS="$streams_saved"; STREAM_SECONDS="$seconds_saved"
+  stream_point "$point" "http://127.0.0.1:$GW_PORT/v1/chat/completions" "$KEY" "$GW_PID"
+  stop_pid "$GW_PID"
+}
+relay_point stream-gateway
+if [ "$MODE" = full ] || [ "$STREAMS_ONLY" = 1 ]; then
+  # The same relay with every upstream call through Jetty's client (the way before IO-thread streams), for the ratio.
+  relay_point stream-gateway-jetty UPSTREAM_IO_THREAD_CALLS=0
+fi
 stop_pid "$SUP_PID"
 if { [ "$MODE" = full ] || [ "$SCALING" = 1 ]; } && [ "$STREAMS_ONLY" = 0 ]; then
   # The simulated engine paced at 50 tokens/s: the gateway alone (no upstream), CPU and memory per stream.
@@ -589,13 +599,16 @@ fi
 [ -n "$(get startup-simulated 2)" ] && echo "start-up, launch to /health 200: $(get startup-simulated 2) ms first start (fresh database, migrations), $(get startup-openai 2) ms restart, $(get startup-aot 2) ms restart with an AOT cache (goal <= 1500)"
 echo
 fi
-printf '%-18s %8s %7s %9s %11s %11s %11s %13s %11s %11s %8s %9s\n' streams finished failed chunks 'p50 delay' 'p99 delay' 'max delay' 'in-gw p50/p99' 'CPU cores' 'ms CPU/str' 'RSS MB' 'machine'
+printf '%-20s %8s %7s %9s %11s %11s %11s %13s %11s %11s %8s %9s\n' streams finished failed chunks 'p50 delay' 'p99 delay' 'max delay' 'in-gw p50/p99' 'CPU cores' 'ms CPU/str' 'RSS MB' 'machine'
 while read -r name finished failed chunks p50 p99 max cores per rss load relay50 relay99 machine; do
   case "$name" in stream-*|scale-streams-*) ;; *) continue ;; esac
-  printf '%-18s %8s %7s %9s %9s ms %8s ms %8s ms %13s %11s %11s %8s %9s\n' "$name" "$finished" "$failed" "$chunks" "$(ms "$p50")" "$(ms "$p99")" "$(ms "$max")" "<=${relay50:--}/${relay99:--} ms" "$cores" "$per" "$rss" "${machine:--}/$(nproc)"
+  printf '%-20s %8s %7s %9s %9s ms %8s ms %8s ms %13s %11s %11s %8s %9s\n' "$name" "$finished" "$failed" "$chunks" "$(ms "$p50")" "$(ms "$p99")" "$(ms "$max")" "<=${relay50:--}/${relay99:--} ms" "$cores" "$per" "$rss" "${machine:--}/$(nproc)"
 done < "$RESULTS"
 if [ -n "$(get stream-gateway 1)" ]; then
   echo "relay: $STREAMS streams at 50 tokens/s; added chunk delay through the gateway p50 $(awk -v a="$(get stream-gateway 5)" -v b="$(get stream-direct 5)" 'BEGIN{printf "%.2f", (a - b) / 1000}') ms, p99 $(awk -v a="$(get stream-gateway 6)" -v b="$(get stream-direct 6)" 'BEGIN{printf "%.2f", (a - b) / 1000}') ms (goal p99 <= 5 ms); inside the gateway (engine hand-over to socket write, its /metrics) p99 <= $(get stream-gateway 13) ms; gateway $(get stream-gateway 8) cores (goal < 1)"
+fi
+if [ -n "$(get stream-gateway-jetty 1)" ]; then
+  echo "the same relay through Jetty's client (UPSTREAM_IO_THREAD_CALLS=0): $(get stream-gateway-jetty 9) against $(get stream-gateway 9) ms of CPU per stream on the IO threads, added chunk delay p50 $(awk -v a="$(get stream-gateway-jetty 5)" -v b="$(get stream-direct 5)" 'BEGIN{printf "%.2f", (a - b) / 1000}') ms, p99 $(awk -v a="$(get stream-gateway-jetty 6)" -v b="$(get stream-direct 6)" 'BEGIN{printf "%.2f", (a - b) / 1000}') ms"
 fi
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 [ "$KEEP" = 1 ] && cp "$RESULTS" "$T/results-final.tsv"
