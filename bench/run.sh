@@ -112,10 +112,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# Below the kernel's ephemeral range: after 1,000 streams a port in that range can be the local end of a connection
+# (or one in TIME_WAIT), and a server bound to it then fails with "Address already in use".
+EPHEMERAL_LOW="$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)"
+PORT_LOW=10000; PORT_HIGH=$(( EPHEMERAL_LOW > PORT_LOW + 1000 ? EPHEMERAL_LOW : 65000 ))
 free_port() {
   local p
   while :; do
-    p=$((20000 + RANDOM % 20000))
+    p=$((PORT_LOW + RANDOM % (PORT_HIGH - PORT_LOW)))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return; fi
   done
 }
