@@ -64,7 +64,14 @@ final class SettleBatches {
                 sending.set(false);
                 continue;
             }
-            send(batch).whenComplete((settled, failure) -> {
+            CompletionStage<Long> sent;
+            try {
+                sent = send(batch);
+            } catch (RuntimeException unexpected) {
+                // Never left "sending" with nobody to clear it: the settlements behind would wait forever.
+                sent = CompletableFuture.failedFuture(unexpected);
+            }
+            sent.whenComplete((settled, failure) -> {
                 sending.set(false);
                 for (Settlement each : batch) {
                     if (failure != null) {
