@@ -92,6 +92,26 @@ class LettuceQuotaGateIT extends QuotaGateContract {
     }
 
     @Test
+    void aWindowEmptiedAndStartedAgain_getsItsExpiry_whileTheOtherKeysAreFresh() {
+        // A short window and a long reservation timeout: the call below stays held (its reservation key fresh) while
+        // its admission leaves the rpm window, whose key the next admission then creates again.
+        Subject subject = subject(new QuotaSettings(Duration.ofMillis(300), Duration.ofMinutes(2)), BudgetSource.none());
+        ApiKeyId key = ApiKeyId.random();
+        Limits limits = limits(10, 0, 0, 5);
+        admitted(admit(subject, new QuotaRequest(key, RequestId.random(), limits, 1, subject.now())));
+        subject.pass(Duration.ofMillis(300));
+        admitted(admit(subject, new QuotaRequest(key, RequestId.random(), limits, 1, subject.now())));
+
+        TestRedis.withCommands(url, commands -> {
+            for (String part : List.of("requests", "pending", "reservations")) {
+                String name = PREFIX + "quota:" + key + ":" + part;
+                assertEquals(1, commands.exists(name), name);
+                assertTrue(commands.pttl(name) > 0, name + " expires when idle");
+            }
+        });
+    }
+
+    @Test
     void settlements_comingTogether_goInFewerScriptCalls_andEachIsApplied() {
         String prefix = TestRedis.uniquePrefix();
         try (RedisConnection own = TestRedis.connect(url, prefix)) {
