@@ -173,8 +173,9 @@ public final class OpenAiUpstreamEngine implements InferenceEngine, AutoCloseabl
         return clock;
     }
 
-    Optional<IoThreadCalls> ioThreadCalls() {
-        return client.ioThreadCalls();
+    /** The IO-thread client when a call to {@code endpoint} from the current thread goes that way, else empty (Jetty). */
+    Optional<IoThreadCalls> ioThreadCallsTo(Endpoint endpoint) {
+        return client.ioThreadCalls().filter(calls -> IoThreadCalls.serves(endpoint));
     }
 
     /** The {@code Authorization} header's value for the upstream, when it has a key. */
@@ -290,7 +291,7 @@ public final class OpenAiUpstreamEngine implements InferenceEngine, AutoCloseabl
             Endpoint endpoint = picked.get();
             tried.add(endpoint);
             endpoint.acquire();
-            Optional<IoThreadCalls> onThisThread = engine.client.ioThreadCalls().filter(calls -> IoThreadCalls.serves(endpoint));
+            Optional<IoThreadCalls> onThisThread = engine.ioThreadCallsTo(endpoint);
             if (onThisThread.isPresent()) {
                 onThisThread.get().post(endpoint, body, engine.bearer, remainingMillis, reply -> {
                     endpoint.release();

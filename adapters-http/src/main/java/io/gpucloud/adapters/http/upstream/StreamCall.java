@@ -103,7 +103,7 @@ final class StreamCall implements Cancellation {
             current = attempt;
         }
         long silence = engine.settings().readTimeout().toMillis();
-        Optional<IoThreadCalls> onThisThread = engine.ioThreadCalls().filter(calls -> IoThreadCalls.serves(endpoint));
+        Optional<IoThreadCalls> onThisThread = engine.ioThreadCallsTo(endpoint);
         if (onThisThread.isPresent()) {
             attempt.sent(onThisThread.get().stream(endpoint, body, engine.bearer(), silence, attempt)::abort);
             return;
