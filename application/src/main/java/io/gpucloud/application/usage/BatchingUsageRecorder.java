@@ -15,7 +15,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Buffers usage records in a bounded queue and writes them to the ledger in batches from one
- * background thread, every {@code flushInterval} or as soon as a batch is full. When the ledger is
+ * background thread: a record waits at most about {@code flushInterval} plus a write's time, a part batch
+ * goes out once per interval, and full batches go out back to back. When the ledger is
  * down the batch in hand is kept and retried with back-off (it is idempotent per request id, so a
  * retry after an unclear failure never duplicates); new records keep queueing up to
  * {@code capacity}, past which they are dropped, counted and logged — the documented bound.
@@ -65,20 +66,29 @@ public final class BatchingUsageRecorder implements RecordUsageUseCase, AutoClos
 
     /** Writes everything queued now; blocks until written or the ledger fails. */
     public void flush() {
+        write(0);
+    }
+
+    /**
+     * Writes the batch in hand, then further batches while at least {@code remainderLeft} records are queued: the
+     * background thread leaves a part batch for its next interval. Writing whatever arrived during the last write
+     * instead, under load it sent a small batch per round trip (220 transactions a second at 40k requests a second,
+     * the per-transaction work a tenth of the gateway's CPU) rather than one batch per interval.
+     */
+    private void write(int remainderLeft) {
         writing.lock();
         try {
             do {
-                if (inHand.isEmpty()) {
-                    queue.drainTo(inHand, batchSize);
-                }
+                queue.drainTo(inHand, batchSize - inHand.size());
                 if (inHand.isEmpty()) {
                     return;
                 }
+                long drained = System.nanoTime();
                 int added = ledger.append(inHand);
                 written.addAndGet(added);
                 inHand.clear();
-                oldestPendingNanos = 0;
-            } while (!queue.isEmpty());
+                oldestPendingNanos = queue.isEmpty() ? 0 : drained;
+            } while (queue.size() > remainderLeft);
         } finally {
             writing.unlock();
         }
@@ -104,7 +114,7 @@ public final class BatchingUsageRecorder implements RecordUsageUseCase, AutoClos
                         TimeUnit.NANOSECONDS.sleep(flushIntervalNanos);
                     }
                 }
-                flush();
+                write(batchSize - 1);
                 backoffNanos = flushIntervalNanos;
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();

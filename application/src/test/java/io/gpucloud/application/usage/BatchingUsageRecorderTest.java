@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -31,7 +32,7 @@ class BatchingUsageRecorderTest {
     }
 
     /** A ledger that can be switched off, as PostgreSQL going down would. */
-    private static final class FlakyLedger implements UsageLedger {
+    private static class FlakyLedger implements UsageLedger {
         final InMemoryUsageLedger real = new InMemoryUsageLedger(new InMemoryApiKeyStore());
         final AtomicBoolean down = new AtomicBoolean();
         final AtomicInteger appends = new AtomicInteger();
@@ -67,6 +68,33 @@ class BatchingUsageRecorderTest {
             }
             awaitTrue(() -> recorder.written() == 2_000);
             assertTrue(ledger.appends.get() < 100, "appends: " + ledger.appends.get());
+        }
+    }
+
+    @Test
+    void record_aSteadyStreamWhileEachWriteTakesAWhile_isWrittenOncePerInterval_notOncePerWrite() throws Exception {
+        Duration interval = Duration.ofMillis(200);
+        FlakyLedger ledger = new FlakyLedger() {
+            @Override public int append(Collection<UsageRecord> batch) {
+                LockSupport.parkNanos(Duration.ofMillis(20).toNanos()); // a database round trip under load
+                return super.append(batch);
+            }
+        };
+        int recorded = 0;
+        long started = System.nanoTime();
+        try (BatchingUsageRecorder recorder = new BatchingUsageRecorder(ledger, 100_000, 10_000, interval).start()) {
+            while (System.nanoTime() - started < Duration.ofMillis(1_200).toNanos()) {
+                recorder.record(record(recorded++));
+                LockSupport.parkNanos(Duration.ofMillis(1).toNanos());
+            }
+            long intervals = (System.nanoTime() - started) / interval.toNanos();
+            int appends = ledger.appends.get();
+            // One write per interval at most (none of these batches is full); writing again as soon as records
+            // arrived during a write made one per 20 ms write here, about 50.
+            assertTrue(appends >= 1 && appends <= intervals + 1, "appends: " + appends + " in " + intervals + " intervals");
+            int all = recorded;
+            recorder.flush();
+            assertEquals(all, recorder.written());
         }
     }
 
