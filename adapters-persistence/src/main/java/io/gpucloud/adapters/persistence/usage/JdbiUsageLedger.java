@@ -17,9 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.UUID;
+import java.util.HashMap;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -59,40 +57,40 @@ public final class JdbiUsageLedger implements UsageLedger {
         long[] latencies = new long[size];
         String[] statuses = new String[size];
         String[] occurredAt = new String[size];
-        Set<UUID> keys = new TreeSet<>();
+        Map<ApiKeyId, String> keys = new HashMap<>(); // a batch holds a few keys: each is written out once
         int i = 0;
         for (UsageRecord record : firstPerRequest.values()) {
             requestIds[i] = record.requestId().value();
-            keyIds[i] = record.keyId().value().toString();
+            keyIds[i] = keys.computeIfAbsent(record.keyId(), ApiKeyId::toString);
             models[i] = record.model();
             promptTokens[i] = record.promptTokens();
             completionTokens[i] = record.completionTokens();
             latencies[i] = record.latencyMillis();
             statuses[i] = record.status().wireName();
             occurredAt[i] = record.occurredAt().toString();
-            keys.add(record.keyId().value());
             i++;
         }
-        List<UUID> keysInOrder = List.copyOf(keys);
+        Argument keysToLock = binary(keys.values().toArray(String[]::new));
         Argument[] columns = {binary(requestIds), binary(keyIds), binary(models), binary(promptTokens),
                 binary(completionTokens), binary(latencies), binary(statuses), binary(occurredAt)};
         try {
-            return write(keysInOrder, columns, false);
+            return write(keysToLock, columns, false);
         } catch (IllegalStateException alreadyWritten) {
             // A request id of this batch is in the ledger: the batch is being sent again after a flush whose outcome
             // was unclear (the unique violation wrote nothing). Only then is each row checked for a conflict.
             resentBatches.increment();
-            return write(keysInOrder, columns, true);
+            return write(keysToLock, columns, true);
         }
     }
 
-    private int write(List<UUID> keysInOrder, Argument[] c, boolean skipWritten) {
+    private int write(Argument keysToLock, Argument[] c, boolean skipWritten) {
         return database.inTransaction(handle -> {
-            UsageSql sql = handle.attach(UsageSql.class);
-            sql.lockKeys(keysInOrder);
-            return skipWritten
-                    ? sql.append(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7])
-                    : sql.appendNew(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]);
+            handle.createQuery(UsageSql.LOCK_KEYS).bind("keyIds", keysToLock).mapTo(String.class).list();
+            return handle.createQuery(skipWritten ? UsageSql.APPEND : UsageSql.APPEND_NEW)
+                    .bind("requestIds", c[0]).bind("keyIds", c[1]).bind("models", c[2]).bind("promptTokens", c[3])
+                    .bind("completionTokens", c[4]).bind("latencies", c[5]).bind("statuses", c[6])
+                    .bind("occurredAt", c[7])
+                    .mapTo(Integer.class).one();
         });
     }
 
