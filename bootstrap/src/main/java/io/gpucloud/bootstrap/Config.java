@@ -91,7 +91,7 @@ public record Config(
                 read.choice("QUOTA_WHEN_REDIS_DOWN", QuotaFallback.class, QuotaFallback.LOCAL),
                 (int) read.number("USAGE_BUFFER_CAPACITY", 100_000, 100, 10_000_000),
                 (int) read.number("USAGE_BATCH_SIZE", 10_000, 1, 1_000_000),
-                Duration.ofMillis(read.number("USAGE_FLUSH_INTERVAL_MS", 250, 10, 60_000)),
+                Duration.ofMillis(read.number("USAGE_FLUSH_INTERVAL_MS", 10, 10, 60_000)),
                 Duration.ofSeconds(read.number("KEY_CACHE_TTL_SECONDS", 30, 0, 86_400)),
                 new QueueConfig((int) read.number("QUEUE_MAX_DEPTH", 1_000, 1, 10_000_000),
                         Duration.ofSeconds(read.number("QUEUE_RETRY_AFTER_SECONDS", 2, 1, 3_600)),
