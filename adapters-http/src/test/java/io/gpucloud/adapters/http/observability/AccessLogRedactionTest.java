@@ -3,6 +3,12 @@ package io.gpucloud.adapters.http.observability;
 import io.gpucloud.domain.apikey.KeySecret;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -32,6 +38,20 @@ class AccessLogRedactionTest {
 
     @Test
     void timestamp_isUtcWithMilliseconds() {
-        assertTrue(AccessLog.timestamp().matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z"), AccessLog.timestamp());
+        String timestamp = AccessLog.appendTimestamp(new StringBuilder()).toString();
+        assertTrue(timestamp.matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}Z"), timestamp);
+    }
+
+    @Test
+    void aLine_isWrittenAsUtf8_andTheThreadsBuffersStartEmptyForTheNext() {
+        AccessLog.Line line = new AccessLog.Line();
+        for (String text : List.of("method=POST path=/v1/chat/completions status=200 model=gpt-4o-mini\n",
+                "model=modèle-ü-模型 status=200\n", "path=/" + "x".repeat(5_000) + "\n", "short\n")) {
+            ByteArrayOutputStream written = new ByteArrayOutputStream();
+            line.text().append(text);
+            line.writeTo(new PrintStream(written, true, StandardCharsets.UTF_8));
+            assertArrayEquals(text.getBytes(StandardCharsets.UTF_8), written.toByteArray(), text);
+            assertEquals(0, line.text().length());
+        }
     }
 }
