@@ -56,7 +56,7 @@ public final class JdbiUsageLedger implements UsageLedger {
         long[] completionTokens = new long[size];
         long[] latencies = new long[size];
         String[] statuses = new String[size];
-        String[] occurredAt = new String[size];
+        long[] occurredAtMicros = new long[size];
         Map<ApiKeyId, String> keys = new HashMap<>(); // a batch holds a few keys: each is written out once
         int i = 0;
         for (UsageRecord record : firstPerRequest.values()) {
@@ -67,12 +67,12 @@ public final class JdbiUsageLedger implements UsageLedger {
             completionTokens[i] = record.completionTokens();
             latencies[i] = record.latencyMillis();
             statuses[i] = record.status().wireName();
-            occurredAt[i] = record.occurredAt().toString();
+            occurredAtMicros[i] = micros(record.occurredAt());
             i++;
         }
         Argument keysToLock = binary(keys.values().toArray(String[]::new));
         Argument[] columns = {binary(requestIds), binary(keyIds), binary(models), binary(promptTokens),
-                binary(completionTokens), binary(latencies), binary(statuses), binary(occurredAt)};
+                binary(completionTokens), binary(latencies), binary(statuses), binary(occurredAtMicros)};
         try {
             return write(keysToLock, columns, false);
         } catch (IllegalStateException alreadyWritten) {
@@ -89,9 +89,14 @@ public final class JdbiUsageLedger implements UsageLedger {
             return handle.createQuery(skipWritten ? UsageSql.APPEND : UsageSql.APPEND_NEW)
                     .bind("requestIds", c[0]).bind("keyIds", c[1]).bind("models", c[2]).bind("promptTokens", c[3])
                     .bind("completionTokens", c[4]).bind("latencies", c[5]).bind("statuses", c[6])
-                    .bind("occurredAt", c[7])
+                    .bind("occurredAtMicros", c[7])
                     .mapTo(Integer.class).one();
         });
+    }
+
+    /** Microseconds since the epoch, PostgreSQL's precision (the nanoseconds below are dropped). */
+    private static long micros(Instant instant) {
+        return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000L), instant.getNano() / 1_000);
     }
 
     /** Batches that held a request id already written (sent again after an unclear flush), since start. */

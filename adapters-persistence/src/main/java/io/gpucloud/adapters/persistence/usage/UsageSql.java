@@ -23,15 +23,23 @@ interface UsageSql {
     record Totals(long requests, long tokens, long latencyMs) {
     }
 
-    /** The batch's rows, in request id order (the primary key's order: its index grows at the right edge). */
+    /**
+     * The batch's rows, in request id order (the primary key's order: its index grows at the right edge). Times travel
+     * as microseconds since the epoch: parsing each from text was ~0.5 µs of PostgreSQL's CPU per row, the arithmetic
+     * ~0.04 µs.
+     */
     String BATCH_ROWS = """
             WITH added AS (
                 INSERT INTO usage_events (request_id, key_id, model, prompt_tokens, completion_tokens, latency_ms,
                                           status, occurred_at)
-                SELECT * FROM unnest(:requestIds::text[], :keyIds::uuid[], :models::text[], :promptTokens::bigint[],
-                                     :completionTokens::bigint[], :latencies::bigint[], :statuses::text[],
-                                     :occurredAt::timestamptz[])
-                ORDER BY 1
+                SELECT request_id, key_id, model, prompt_tokens, completion_tokens, latency_ms, status,
+                       timestamptz 'epoch' + occurred_us * interval '1 microsecond'
+                  FROM unnest(:requestIds::text[], :keyIds::uuid[], :models::text[], :promptTokens::bigint[],
+                              :completionTokens::bigint[], :latencies::bigint[], :statuses::text[],
+                              :occurredAtMicros::bigint[])
+                       AS batch(request_id, key_id, model, prompt_tokens, completion_tokens, latency_ms, status,
+                                occurred_us)
+                 ORDER BY 1
             """;
 
     /** From the rows inserted: the hourly roll-up and the keys' counts, then how many rows were inserted. */

@@ -54,6 +54,25 @@ class JdbiUsageLedgerIT extends UsageLedgerContract {
         }
     }
 
+    /** Times travel as microseconds since the epoch: the last microsecond of an hour stays in that hour. */
+    @Test
+    void eventTimes_keepTheirMicrosecond_atAnHoursEdge() {
+        Database database = TestDatabase.emptied();
+        JdbiApiKeyStore keys = new JdbiApiKeyStore(database);
+        JdbiUsageLedger ledger = new JdbiUsageLedger(database);
+        Instant hour = Instant.parse("2026-03-10T11:00:00Z");
+        ApiKey key = ApiKey.issue(ApiKeyId.random(), "k", KeySecret.generate(), Limits.none(), hour.minusSeconds(86_400));
+        keys.add(key);
+
+        ledger.append(List.of(
+                new UsageRecord(new RequestId("req-edge-1"), key.id(), "m", 1, 0, 5, UsageStatus.COMPLETED, hour.minusNanos(1_000)),
+                new UsageRecord(new RequestId("req-edge-2"), key.id(), "m", 2, 0, 5, UsageStatus.COMPLETED, hour)));
+
+        assertEquals(List.of(new HourlyUsage(hour.minusSeconds(3600), 1, 1), new HourlyUsage(hour, 1, 2)),
+                ledger.hourly(Optional.of(key.id()), hour.minusSeconds(3600), hour.plusSeconds(3600)));
+        assertEquals(1, ledger.summary(Optional.of(key.id()), hour.minusNanos(1_000), hour).totalRequests());
+    }
+
     /** New events take the insert without conflict checks; only a batch holding an id written before goes again with them. */
     @Test
     void append_checksForConflicts_onlyWhenABatchIsSentAgain() {
