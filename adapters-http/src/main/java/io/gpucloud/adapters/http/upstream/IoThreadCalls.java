@@ -612,6 +612,8 @@ final class IoThreadCalls implements AutoCloseable {
 
     /** A streamed call: the answer handed to the listener as it arrives, until it ends or is silent too long. */
     private final class Relay extends Attempt implements Abort {
+        /** Buffers read before the thread turns to its other work and comes back. */
+        private static final int READS_PER_TURN = 16;
         private final long silenceNanos;
         private final StreamListener listener;
         private long lastHeardNanos;
@@ -662,7 +664,13 @@ final class IoThreadCalls implements AutoCloseable {
             }
             try (PooledByteBuffer pooledBuffer = buffers.allocate()) {
                 ByteBuffer buffer = pooledBuffer.getBuffer();
-                while (true) {
+                for (int reads = 0; ; reads++) {
+                    if (reads == READS_PER_TURN) {
+                        // An upstream that sends faster than the thread parses would otherwise keep it here: the
+                        // tasks queued meanwhile (a client gone, which stops this call) and other connections wait.
+                        channel.wakeupReads();
+                        return;
+                    }
                     buffer.clear();
                     int read = channel.read(buffer);
                     if (read == -1) {
