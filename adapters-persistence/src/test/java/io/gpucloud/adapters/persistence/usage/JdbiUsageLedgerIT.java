@@ -54,36 +54,48 @@ class JdbiUsageLedgerIT extends UsageLedgerContract {
         }
     }
 
+    /** A ledger on an emptied database, with one key issued. */
+    private record LedgerWithKey(JdbiApiKeyStore keys, JdbiUsageLedger ledger, ApiKey key) {
+        static LedgerWithKey issuedAt(Instant issuedAt) {
+            Database database = TestDatabase.emptied();
+            JdbiApiKeyStore keys = new JdbiApiKeyStore(database);
+            ApiKey key = ApiKey.issue(ApiKeyId.random(), "k", KeySecret.generate(), Limits.none(), issuedAt);
+            keys.add(key);
+            return new LedgerWithKey(keys, new JdbiUsageLedger(database), key);
+        }
+
+        UsageRecord completed(String requestId, long promptTokens, long completionTokens, Instant at) {
+            return new UsageRecord(new RequestId(requestId), key.id(), "m", promptTokens, completionTokens, 5,
+                    UsageStatus.COMPLETED, at);
+        }
+    }
+
     /** Times travel as microseconds since the epoch: the last microsecond of an hour stays in that hour. */
     @Test
     void eventTimes_keepTheirMicrosecond_atAnHoursEdge() {
-        Database database = TestDatabase.emptied();
-        JdbiApiKeyStore keys = new JdbiApiKeyStore(database);
-        JdbiUsageLedger ledger = new JdbiUsageLedger(database);
         Instant hour = Instant.parse("2026-03-10T11:00:00Z");
-        ApiKey key = ApiKey.issue(ApiKeyId.random(), "k", KeySecret.generate(), Limits.none(), hour.minusSeconds(86_400));
-        keys.add(key);
+        LedgerWithKey fixture = LedgerWithKey.issuedAt(hour.minusSeconds(86_400));
+        JdbiUsageLedger ledger = fixture.ledger();
+        Optional<ApiKeyId> key = Optional.of(fixture.key().id());
 
-        ledger.append(List.of(
-                new UsageRecord(new RequestId("req-edge-1"), key.id(), "m", 1, 0, 5, UsageStatus.COMPLETED, hour.minusNanos(1_000)),
-                new UsageRecord(new RequestId("req-edge-2"), key.id(), "m", 2, 0, 5, UsageStatus.COMPLETED, hour)));
+        ledger.append(List.of(fixture.completed("req-edge-1", 1, 0, hour.minusNanos(1_000)),
+                fixture.completed("req-edge-2", 2, 0, hour)));
 
         assertEquals(List.of(new HourlyUsage(hour.minusSeconds(3600), 1, 1), new HourlyUsage(hour, 1, 2)),
-                ledger.hourly(Optional.of(key.id()), hour.minusSeconds(3600), hour.plusSeconds(3600)));
-        assertEquals(1, ledger.summary(Optional.of(key.id()), hour.minusNanos(1_000), hour).totalRequests());
+                ledger.hourly(key, hour.minusSeconds(3600), hour.plusSeconds(3600)));
+        assertEquals(1, ledger.summary(key, hour.minusNanos(1_000), hour).totalRequests());
     }
 
     /** New events take the insert without conflict checks; only a batch holding an id written before goes again with them. */
     @Test
     void append_checksForConflicts_onlyWhenABatchIsSentAgain() {
-        Database database = TestDatabase.emptied();
-        JdbiApiKeyStore keys = new JdbiApiKeyStore(database);
-        JdbiUsageLedger ledger = new JdbiUsageLedger(database);
         Instant now = Instant.parse("2026-03-10T10:00:00Z");
-        ApiKey key = ApiKey.issue(ApiKeyId.random(), "k", KeySecret.generate(), Limits.none(), now.minusSeconds(60));
-        keys.add(key);
-        UsageRecord first = new UsageRecord(new RequestId("req-resend-1"), key.id(), "m", 1, 2, 5, UsageStatus.COMPLETED, now);
-        UsageRecord second = new UsageRecord(new RequestId("req-resend-2"), key.id(), "m", 3, 4, 5, UsageStatus.COMPLETED, now);
+        LedgerWithKey fixture = LedgerWithKey.issuedAt(now.minusSeconds(60));
+        JdbiApiKeyStore keys = fixture.keys();
+        JdbiUsageLedger ledger = fixture.ledger();
+        ApiKey key = fixture.key();
+        UsageRecord first = fixture.completed("req-resend-1", 1, 2, now);
+        UsageRecord second = fixture.completed("req-resend-2", 3, 4, now);
 
         assertEquals(1, ledger.append(List.of(first)));
         assertEquals(0, ledger.resentBatches());
